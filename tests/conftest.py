@@ -1,0 +1,221 @@
+"""Shared fixtures for the project's own tests.
+
+`start_program` launches a lesson, solution or submission file as a real subprocess on a
+free loopback port and guarantees it is stopped (its whole process group) when the test
+ends. `LineClient` is a small line-oriented TCP client with deadlines on every read.
+These are deliberately independent of the autograder package: the tests of the
+reference solutions stay a grader-independent proof.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A port the OS considers free right now (bind to 0, read it, release it)."""
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.01) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+@dataclass
+class Program:
+    """A running student-style program: a server or a console client."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    path: Path
+
+    def is_listening(self, kind: str = "tcp") -> bool:
+        """True once the process (or a child) has a socket bound to our port."""
+        try:
+            procs = [psutil.Process(self.proc.pid)]
+            procs += procs[0].children(recursive=True)
+            for p in procs:
+                for conn in p.net_connections(kind=kind):
+                    if (
+                        conn.laddr
+                        and conn.laddr.port == self.port
+                        and (kind != "tcp" or conn.status == psutil.CONN_LISTEN)
+                    ):
+                        return True
+        except psutil.Error:
+            return False
+        return False
+
+    def wait_listening(self, kind: str = "tcp", timeout: float = 10.0) -> None:
+        ok = wait_until(lambda: self.is_listening(kind) or self.proc.poll() is not None, timeout)
+        if self.proc.poll() is not None:
+            out, err = self.proc.communicate(timeout=5)
+            raise AssertionError(
+                f"{self.path} exited with {self.proc.returncode} before listening:\n"
+                f"{err.decode(errors='replace')}"
+            )
+        assert ok, f"{self.path} did not listen on {self.port} within {timeout}s"
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 5.0) -> int | None:
+        """Stop the whole process group; SIGKILL if it does not go within `timeout`."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        return self.proc.returncode
+
+
+@pytest.fixture
+def start_program() -> Iterator[Callable[..., Program]]:
+    """Factory: start_program("solutions/04/server.py", port=None, stdin=False, args=[])."""
+    started: list[Program] = []
+
+    def start(
+        relpath: str | Path,
+        *args: str,
+        port: int | None = None,
+        udp: bool = False,
+        stdin: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> Program:
+        path = (ROOT / relpath).resolve()
+        chosen = (
+            port
+            if port is not None
+            else free_port(socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
+        )
+        full_env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONIOENCODING": "utf-8",
+            **(env or {}),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, str(path), "--port", str(chosen), *args],
+            cwd=path.parent,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+            start_new_session=True,
+        )
+        program = Program(proc, chosen, path)
+        started.append(program)
+        return program
+
+    yield start
+    for program in started:
+        program.stop()
+        for stream in (program.proc.stdin, program.proc.stdout, program.proc.stderr):
+            if stream:
+                stream.close()
+
+
+@dataclass
+class LineClient:
+    """A TCP client that reads whole lines with a deadline on every read."""
+
+    sock: socket.socket
+    buffer: bytes = b""
+    lines: list[str] = field(default_factory=list)
+
+    @classmethod
+    def connect(cls, port: int, timeout: float = 5.0) -> LineClient:
+        sock = socket.create_connection((HOST, port), timeout=timeout)
+        return cls(sock)
+
+    def send(self, data: bytes | str) -> None:
+        self.sock.sendall(data.encode() if isinstance(data, str) else data)
+
+    def read_line(self, timeout: float = 5.0) -> str | None:
+        """The next line (without its newline), or None on EOF. Raises on timeout."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no full line within {timeout}s; have {self.buffer!r}")
+            self.sock.settimeout(remaining)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        text = line.rstrip(b"\r").decode("utf-8", errors="replace")
+        self.lines.append(text)
+        return text
+
+    def expect(self, predicate: Callable[[str], bool], timeout: float = 5.0) -> str:
+        """Read lines until one satisfies `predicate`; fail with everything seen if none does."""
+        deadline = time.monotonic() + timeout
+        seen: list[str] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                line = self.read_line(max(remaining, 0.001))
+            except TimeoutError:
+                raise AssertionError(f"no matching line within {timeout}s; saw {seen!r}") from None
+            if line is None:
+                raise AssertionError(f"connection closed; saw {seen!r}")
+            seen.append(line)
+            if predicate(line):
+                return line
+
+    def expect_closed(self, timeout: float = 5.0) -> None:
+        """Assert that the peer closes the connection within `timeout` (data before EOF is fine)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            try:
+                if not self.sock.recv(65536):
+                    return
+            except (ConnectionResetError, BrokenPipeError):
+                return
+            except TimeoutError:
+                break
+        raise AssertionError(f"connection still open after {timeout}s")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def clients() -> Iterator[Callable[[int], LineClient]]:
+    """Factory of LineClients that are all closed when the test ends."""
+    opened: list[LineClient] = []
+
+    def connect(port: int) -> LineClient:
+        client = LineClient.connect(port)
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        client.close()
