@@ -1,0 +1,134 @@
+"""Steps that several checks (and lessons) share: deliver a message, let traffic settle,
+read the source for required modules."""
+
+from __future__ import annotations
+
+import ast
+import time
+from pathlib import Path
+
+from autograder import hints
+from autograder.framework import CheckContext, CheckFailed, Hint, Server
+from autograder.i18n import Text
+from autograder.peers import TcpPeer
+from autograder.textmatch import excerpt, find_segment
+
+
+def deliver(
+    ctx: CheckContext,
+    server: Server | None,
+    sender: TcpPeer,
+    text: str,
+    receivers: list[TcpPeer],
+    timeout: float = 3.0,
+    hint: Hint | None = None,
+) -> None:
+    """`sender` says `text`; every receiver must get a segment with the sender's name and it.
+
+    When it does not arrive, look at what did to name the likely bug: the text without
+    the name, the text back at the sender only, or nothing at all.
+    """
+    sender.send(f"{text}\n")
+    if server is not None:
+        server.wait_consumed(sender)
+    for receiver in receivers:
+        if receiver.expect(sender.name, text, timeout=timeout):
+            continue
+        came = receiver.received_since_mark()
+        likely = hint or hints.NO_BROADCAST
+        if find_segment(came, (text,)):
+            likely = hints.NO_SENDER_NAME
+        elif find_segment(sender.received_since_mark(), (text,)):
+            likely = hints.ECHO_ONLY
+        ctx.fail(
+            Text(
+                f"{receiver.name} не получил сообщение {sender.name}",
+                f"{receiver.name} did not get {sender.name}'s message",
+            ),
+            Text(
+                f'у {receiver.name} строка с "{sender.name}" и "{text}"',
+                f'{receiver.name} gets a line with "{sender.name}" and "{text}"',
+            ),
+            excerpt(came) or None,
+            likely,
+        )
+
+
+def settle(peers: list[TcpPeer], quiet: float = 0.1, limit: float = 1.0) -> None:
+    """Wait until nothing new arrives at `peers` for `quiet` seconds (at most `limit`).
+
+    Used where the server may or may not send something (a join notice, a welcome) and
+    no event tells us it is done: a bounded quiet period, not a fixed sleep.
+    """
+    end = time.monotonic() + limit
+    last = [p.received_bytes for p in peers]
+    quiet_since = time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.02)
+        now = [p.received_bytes for p in peers]
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet:
+            return
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Top-level names of every module the file imports (raises SyntaxError)."""
+    tree = ast.parse(path.read_bytes(), filename=path.name)
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+SYNTAX_ERROR = Hint(
+    Text(
+        "Файл не разбирается Python: исправьте синтаксическую ошибку (строка указана).",
+        "Python cannot parse the file: fix the syntax error (the line is shown).",
+    ),
+    "syntax-error",
+)
+
+
+def static_requirements(
+    ctx: CheckContext, server_modules: tuple[str, ...], client_modules: tuple[str, ...]
+) -> None:
+    """Fail unless the server (and client) source imports the required modules."""
+    wanted = [(ctx.submission.server, server_modules), (ctx.submission.client, client_modules)]
+    missing = []
+    for path, modules in wanted:
+        if not modules:
+            continue
+        if path is None:
+            missing.append(f"{'/'.join(modules)} (no file)")
+            continue
+        try:
+            found = imported_modules(path)
+        except SyntaxError as exc:
+            raise CheckFailed(
+                Text(
+                    f"{path.name}, строка {exc.lineno}: синтаксическая ошибка: {exc.msg}",
+                    f"{path.name}, line {exc.lineno}: syntax error: {exc.msg}",
+                ),
+                hint=SYNTAX_ERROR,
+            ) from None
+        missing += [f"{path.name}: {m}" for m in modules if m not in found]
+    if missing:
+        ctx.fail(
+            Text("не импортируются нужные модули", "required modules are not imported"),
+            Text(
+                "import " + ", ".join(server_modules + client_modules),
+                "import " + ", ".join(server_modules + client_modules),
+            ),
+            "; ".join(missing),
+            Hint(
+                Text(
+                    "Задание требует сокеты (socket) и поток на каждого клиента (threading).",
+                    "The assignment asks for sockets (socket) and a thread per client (threading).",
+                ),
+                "requirements",
+            ),
+        )

@@ -1,0 +1,471 @@
+"""Lesson 04 checks: the threaded TCP multi-user chat.
+
+Core checks are tolerant (content, not wording; the next chunk only after the server
+read the previous one). Robustness checks are strict on purpose: they do what real
+networks do. Each function's docstring is the line an instructor reads in `--list`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+from autograder import hints
+from autograder.checks.common import (
+    deliver,
+    settle,
+    static_requirements,
+)
+from autograder.framework import CheckContext, CheckFailed, CheckSet
+from autograder.i18n import Text
+from autograder.peers import TcpPeer
+from autograder.textmatch import complete_lines, excerpt
+
+CHECKS = CheckSet("04", "tcp")
+
+
+@CHECKS.check("requirements", depends=(), needs="static")
+def requirements(ctx: CheckContext) -> None:
+    """The server imports socket and threading (read from the source, not run)."""
+    static_requirements(ctx, server_modules=("socket", "threading"), client_modules=())
+
+
+@CHECKS.check("starts", depends=())
+def starts(ctx: CheckContext) -> None:
+    """The server starts, listens on its port and accepts a connection."""
+    server = ctx.server()
+    peer = server.open("probe")
+    deadline = time.monotonic() + 3
+    while True:
+        entries = server.box.netstat() or []
+        waiting = [e.rx_queue for e in entries if e.listening and e.local_port == server.port]
+        if not waiting or waiting[0] == 0 or server.box.isolation != "netns":
+            break
+        if time.monotonic() > deadline:
+            ctx.fail(
+                Text(
+                    "сервер не принял соединение за 3 с",
+                    "the server did not accept a connection within 3s",
+                ),
+                hint=hints.NO_ACCEPT,
+            )
+        time.sleep(0.005)
+    peer.close()
+    expected_ports = {9090, server.box.port}
+    if server.port not in expected_ports:
+        if server.port >= 32768:  # the kernel's ephemeral range: a port chosen at random
+            failure_text = Text(
+                f"сервер слушает случайный порт {server.port} вместо 9090",
+                f"the server listens on a random port {server.port} instead of 9090",
+            )
+            ctx.soft_fail(failure_text, hints.RANDOM_PORT)
+        ctx.note(
+            Text(
+                f"сервер слушает порт {server.port}, а не 9090 (принято)",
+                f"the server listens on port {server.port}, not 9090 (accepted)",
+            )
+        )
+
+
+@CHECKS.check("join")
+def join(ctx: CheckContext) -> None:
+    """A newcomer's nickname reaches those already in."""
+    server = ctx.server()
+    alice = server.connect("alice")
+    bob = server.connect("bob")
+    ctx.expect(
+        alice,
+        "bob",
+        expected=Text(
+            "у alice строка с именем bob (уведомление о входе)",
+            "alice gets a line with bob's name (a join notice)",
+        ),
+        hint=hints.NO_JOIN_NOTICE,
+    )
+    carol = server.connect("carol")
+    for peer in (alice, bob):
+        ctx.expect(
+            peer,
+            "carol",
+            expected=Text(
+                f"у {peer.name} уведомление о входе carol",
+                f"{peer.name} gets a join notice for carol",
+            ),
+            hint=hints.NO_JOIN_NOTICE,
+        )
+    del carol
+
+
+@CHECKS.check("broadcast")
+def broadcast(ctx: CheckContext) -> None:
+    """With three users, each message reaches both others with the sender's name."""
+    server = ctx.server()
+    users = [server.connect(name) for name in ("alice", "bob", "carol")]
+    texts = ("good morning everyone", "the weather is fine", "see you at the lecture")
+    for sender, text in zip(users, texts, strict=True):
+        with ctx.step(1 / 3, Text(f"сообщение {sender.name}", f"{sender.name}'s message")):
+            deliver(ctx, server, sender, text, [u for u in users if u is not sender])
+
+
+def _leave_notice_filter(name: str) -> re.Pattern[str]:
+    # The chat line "carol: exit" (a server that broadcasts the exit word) is not a notice.
+    return re.compile(rf"{re.escape(name)}\W{{0,3}}\s*(exit|/quit)\s*$", re.IGNORECASE)
+
+
+@CHECKS.check("leave")
+def leave(ctx: CheckContext) -> None:
+    """After a client sends exit and closes, the others are told; no flood; joining still works."""
+    server = ctx.server()
+    alice, bob, carol = (server.connect(name) for name in ("alice", "bob", "carol"))
+    settle([alice, bob])
+    carol.send("exit\n")
+    carol.leave()
+    with ctx.step(0.6, Text("уведомление о выходе", "leave notice")):
+        for peer in (alice, bob):
+            ctx.expect(
+                peer,
+                "carol",
+                exclude=_leave_notice_filter("carol"),
+                expected=Text(
+                    f"у {peer.name} уведомление, что carol вышла",
+                    f"{peer.name} gets a notice that carol left",
+                ),
+                hint=hints.NO_LEAVE_NOTICE,
+            )
+    with ctx.step(0.2, Text("нет потока пустых сообщений", "no flood of empty messages")):
+        before = alice.received_bytes
+        settle([alice], quiet=0.2, limit=0.6)
+        flood = alice.received_bytes - before
+        if flood > 2000:
+            ctx.fail(
+                Text(
+                    f"после выхода carol alice получила ещё {flood} байт",
+                    f"after carol left alice received another {flood} bytes",
+                ),
+                Text("тишину", "silence"),
+                excerpt(alice.received_since_mark(), 120),
+                hints.EMPTY_RECV_FLOOD,
+            )
+    with ctx.step(
+        0.2, Text("сервер принимает новых участников", "the server still takes newcomers")
+    ):
+        dave = server.connect("dave")
+        deliver(ctx, server, dave, "is anyone still here", [alice])
+
+
+@CHECKS.check("leave_abrupt")
+def leave_abrupt(ctx: CheckContext) -> None:
+    """After a TCP reset the others are told, and the server keeps serving."""
+    server = ctx.server()
+    alice, bob, carol = (server.connect(name) for name in ("alice", "bob", "carol"))
+    settle([alice, bob])
+    carol.reset()
+    with ctx.step(0.6, Text("уведомление после обрыва", "notice after a reset")):
+        ctx.expect(
+            alice,
+            "carol",
+            expected=Text(
+                "у alice уведомление, что carol вышла", "alice gets a notice that carol left"
+            ),
+            hint=hints.RESET_CRASH,
+        )
+    with ctx.step(0.4, Text("сервер работает дальше", "the server keeps serving")):
+        deliver(ctx, server, alice, "carol got disconnected", [bob])
+
+
+@CHECKS.check("concurrent")
+def concurrent(ctx: CheckContext) -> None:
+    """Interleaved messages from several users all arrive; a silent connection blocks no one."""
+    server = ctx.server()
+    users = [server.connect(name) for name in ("alice", "bob", "carol")]
+    with ctx.step(
+        0.5, Text("чередующиеся сообщения не теряются", "interleaved messages all arrive")
+    ):
+        rounds = 8
+        for n in range(rounds):
+            for user in users:
+                user.send(f"{user.name} says number {n:02d}\n", log=n == 0)
+                server.wait_consumed(user)
+        ctx.transcript.add("grader", f"… each sent {rounds} numbered messages, interleaved")
+        for receiver in users:
+            start = receiver.mark
+            for sender in users:
+                if sender is receiver:
+                    continue
+                receiver.mark = start  # each sender's messages are looked for from the start
+                for n in range(rounds):
+                    ctx.expect(
+                        receiver,
+                        sender.name,
+                        f"says number {n:02d}",
+                        expected=Text(
+                            f"у {receiver.name} сообщение №{n:02d} от {sender.name}",
+                            f"{receiver.name} gets message #{n:02d} from {sender.name}",
+                        ),
+                        hint=hints.LOST_MESSAGES,
+                    )
+    with ctx.step(
+        0.5, Text("молчащее соединение никому не мешает", "a silent connection blocks nobody")
+    ):
+        server.open("silent")  # connects and never sends a nickname
+        ctx.transcript.add("silent", "sends nothing")
+        try:
+            dave = server.connect("dave")
+        except CheckFailed as failure:
+            failure.hint = hints.NAME_IN_ACCEPT_LOOP
+            raise
+        deliver(ctx, server, dave, "hello despite the silent one", users[:1])
+
+
+@CHECKS.check("framing")
+def framing(ctx: CheckContext) -> None:
+    """Two lines in one segment arrive as two messages; one line in three segments as one."""
+    server = ctx.server()
+    alice, bob = server.connect("alice"), server.connect("bob")
+    settle([bob])
+    bob.skip_to_end()
+    with ctx.step(0.5, Text("две строки одним send()", "two lines in one send()")):
+        start = bob.mark
+        alice.send("first apples\nsecond pears\n")
+        server.wait_consumed(alice)
+        bob.expect("second pears", timeout=3)
+        lines = complete_lines(bob.text, start)
+        first = [ln for ln in lines if "first apples" in ln]
+        second = [ln for ln in lines if "second pears" in ln]
+        ok = (
+            first
+            and second
+            and "alice" in first[0].casefold()
+            and "alice" in second[0].casefold()
+            and "second pears" not in first[0]
+        )
+        if not ok:
+            ctx.fail(
+                Text(
+                    "alice отправила две строки одним send()", "alice sent two lines in one send()"
+                ),
+                Text(
+                    "у bob две строки, каждая с именем alice",
+                    "bob gets two lines, each with alice's name",
+                ),
+                excerpt(bob.text[start:]) or None,
+                hints.RECV_IS_NOT_A_MESSAGE,
+            )
+    with ctx.step(0.5, Text("одна строка тремя кусками", "one line in three pieces")):
+        for piece in ("frag", "mented mess", "age\n"):
+            alice.send(piece)
+            server.wait_consumed(alice)
+        ctx.expect(
+            bob,
+            "alice",
+            "fragmented message",
+            expected=Text(
+                'у bob одна строка "alice: fragmented message"',
+                'bob gets one line "alice: fragmented message"',
+            ),
+            hint=hints.RECV_IS_NOT_A_MESSAGE,
+        )
+
+
+@CHECKS.check("utf8")
+def utf8(ctx: CheckContext) -> None:
+    """Cyrillic and emoji arrive intact, also when a character is split between segments."""
+    server = ctx.server()
+    alice, bob = server.connect("alice"), server.connect("bob")
+    with ctx.step(0.5, Text("кириллица и эмодзи", "Cyrillic and emoji")):
+        text = "привет, мир 👋"
+        alice.send(f"{text}\n")
+        server.wait_consumed(alice)
+        ctx.expect(
+            bob,
+            "alice",
+            text,
+            expected=Text(f'у bob строка "alice: {text}"', f'bob gets "alice: {text}"'),
+            hint=hints.NOT_UTF8,
+        )
+    with ctx.step(
+        0.5, Text("символ, разрезанный между сегментами", "a character split between segments")
+    ):
+        text = "ёлка и 🎄"
+        data = f"{text}\n".encode()
+        emoji_at = data.index("🎄".encode())
+        pieces = (data[:1], data[1 : emoji_at + 2], data[emoji_at + 2 :])
+        for piece in pieces:
+            alice.send(piece)
+            server.wait_consumed(alice)
+        ctx.expect(
+            bob,
+            "alice",
+            text,
+            expected=Text(f'у bob строка "alice: {text}"', f'bob gets "alice: {text}"'),
+            hint=hints.SPLIT_UTF8,
+        )
+
+
+@CHECKS.check("slow_consumer")
+def slow_consumer(ctx: CheckContext) -> None:
+    """A client that stops reading does not stall the others while they exchange megabytes."""
+    server = ctx.server()
+    alice, bob = server.connect("alice"), server.connect("bob")
+    server.connect("carol", read=False, rcvbuf=4096)  # joins, then never reads again
+    ctx.transcript.add("carol", "stops reading")
+    volume = 1 << 20 if server.box.isolation == "netns" else 8 << 20
+    line = "alice-bulk " + "x" * 1000 + "\n"
+    count = volume // len(line)
+    payload = line.encode() * count
+    sent = threading.Event()
+
+    def pump() -> None:
+        for offset in range(0, len(payload), 64 * 1024):
+            if not alice.send(payload[offset : offset + 64 * 1024], timeout=10, log=False):
+                return
+        sent.set()
+
+    ctx.transcript.add(
+        "alice", f"sends {count} lines of {len(line)} bytes ({len(payload) >> 10} KB)"
+    )
+    threading.Thread(target=pump, daemon=True).start()
+    start = bob.received_bytes
+    target = start + int(len(payload) * 0.9)
+    last, last_change = bob.received_bytes, time.monotonic()
+    deadline = time.monotonic() + 30
+    while not bob.wait_for_bytes(target, timeout=0.2):
+        now = time.monotonic()
+        if bob.received_bytes != last:
+            last, last_change = bob.received_bytes, now
+        got = (bob.received_bytes - start) >> 10
+        if bob.closed_by_server:
+            ctx.fail(
+                Text(
+                    f"сервер отключил bob (он читает исправно), получив {got} КБ из {len(payload) >> 10} КБ",
+                    f"the server disconnected bob (who reads fine) after {got} KB of {len(payload) >> 10} KB",
+                ),
+                Text(
+                    "отключать только того, кто не читает (carol)",
+                    "only the client that does not read (carol) is dropped",
+                ),
+                None,
+                hints.SLOW_CONSUMER_LIMIT,
+            )
+        if now - last_change > 3 or now > deadline:
+            ctx.fail(
+                Text(
+                    f"carol перестала читать; bob получил {got} КБ из {len(payload) >> 10} КБ и больше ничего за 3 с",
+                    f"carol stopped reading; bob got {got} KB of {len(payload) >> 10} KB and nothing more for 3s",
+                ),
+                Text("bob получает всё, что пишет alice", "bob receives everything alice writes"),
+                None,
+                hints.SLOW_CONSUMER,
+            )
+    ctx.transcript.add("bob", f"received {(bob.received_bytes - start) >> 10} KB")
+
+
+@CHECKS.check("many_clients")
+def many_clients(ctx: CheckContext) -> None:
+    """50 users at once: a message reaches all 49 others."""
+    server = ctx.server()
+    names = [f"user{n:02d}" for n in range(50)]
+    peers: list[TcpPeer] = []
+    for name in names:
+        peer = server.open(name)
+        peer.start_reading()
+        peer.send(f"{name}\n", log=False)
+        peers.append(peer)
+    ctx.transcript.add("grader", "50 users connected and sent their nicknames")
+    try:
+        for peer in peers:
+            server.wait_consumed(peer, timeout=10)
+    except CheckFailed as failure:
+        failure.hint = hints.MANY_CLIENTS
+        raise
+    text = "hello to all forty-nine of you"
+    deliver(ctx, server, peers[0], text, peers[1:], timeout=10, hint=hints.MANY_CLIENTS)
+
+
+@CHECKS.check("bad_input")
+def bad_input(ctx: CheckContext) -> None:
+    """Invalid UTF-8, a 64 KB line and empty lines do not stop the server serving the others."""
+    server = ctx.server()
+    alice, bob = server.connect("alice"), server.connect("bob")
+    cases = (
+        ("mallory", b"\xff\xfe broken \xc3\x28 bytes\n", Text("неверный UTF-8", "invalid UTF-8")),
+        ("trudy", b"y" * 65536 + b"\n", Text("строка 64 КБ", "a 64 KB line")),
+        ("alice", b"\n\n\r\n", Text("пустые строки", "empty lines")),
+    )
+    for n, (name, data, title) in enumerate(cases):
+        with ctx.step(1 / 3, title):
+            sender = alice if name == "alice" else server.connect(name)
+            sender.send(data)
+            server.wait_consumed(sender, timeout=5)
+            deliver(
+                ctx,
+                server,
+                alice,
+                f"still here after case {n + 1}",
+                [bob],
+                timeout=5,
+                hint=hints.BAD_INPUT,
+            )
+
+
+@CHECKS.check("client_sends", depends=(), needs="client")
+def client_sends(ctx: CheckContext) -> None:
+    """The client sends the nickname the user typed, then each typed line."""
+    client = ctx.client()
+    client.type("alice")
+    conn = client.connect_back()
+    with ctx.step(0.5, Text("имя", "nickname")):
+        ctx.expect(
+            conn,
+            "alice",
+            expected=Text("серверу приходит имя alice", "the server receives the nickname alice"),
+            hint=hints.CLIENT_NO_NAME,
+        )
+    with ctx.step(0.5, Text("набранная строка", "a typed line")):
+        client.type("hello from the keyboard")
+        ctx.expect(
+            conn,
+            "hello from the keyboard",
+            expected=Text(
+                "серверу приходит набранная строка", "the server receives the typed line"
+            ),
+            hint=hints.CLIENT_NO_SEND,
+        )
+
+
+@CHECKS.check("client_receives", depends=(), needs="client")
+def client_receives(ctx: CheckContext) -> None:
+    """The client prints incoming messages while waiting for input, and exits on exit."""
+    client = ctx.client()
+    client.type("alice")
+    conn = client.connect_back()
+    conn.expect("alice", timeout=3)
+    with ctx.step(
+        0.6,
+        Text(
+            "входящее печатается, пока клиент ждёт ввода",
+            "incoming text is printed while waiting for input",
+        ),
+    ):
+        text = "bob: привет из сервера"
+        conn.send(f"{text}\n")
+        if not client.wait_output(text):
+            ctx.fail(
+                Text(
+                    "сервер прислал строку, пока клиент ждал ввода",
+                    "the server sent a line while the client waited for input",
+                ),
+                Text(f'клиент печатает "{text}"', f'the client prints "{text}"'),
+                excerpt(client.output(), 200) or None,
+                hints.CLIENT_NO_RECEIVER,
+            )
+    with ctx.step(0.4, Text("выход по exit", "exit on 'exit'")):
+        client.type("exit")
+        if not client.box.exited.wait(3):
+            ctx.fail(
+                Text("набрали exit", "typed exit"),
+                Text("клиент завершается за 3 с", "the client ends within 3s"),
+                Text("клиент всё ещё работает", "the client is still running").en,
+                hints.CLIENT_NO_EXIT,
+            )

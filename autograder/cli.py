@@ -1,0 +1,204 @@
+"""`python -m autograder PATH`: grade a lesson folder and print a report.
+
+Exit codes are a contract for CI: 0 the score reaches the passing score, 1 it does not,
+2 the grader could not grade (bad path, no server file, internal error), always with a
+message and never the grader's own traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import tempfile
+import threading
+import traceback
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+from rich.spinner import Spinner
+
+from autograder.i18n import LANGUAGES, default_language, tr
+from autograder.report import check_line, render_terminal, to_json
+from autograder.rubric import Rubric, RubricError, available_lessons, load_rubric, rubric_for_lesson
+from autograder.runner import CheckResult, GradingError, grade, lesson_from_path
+
+EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Grade a socket-programming lesson: runs the student's real programs and reports what to fix.",
+    )
+    parser.add_argument("path", nargs="?", type=Path, help="folder with server.py (and client.py)")
+    parser.add_argument(
+        "--lesson", help="lesson number (default: from the folder name, e.g. lessons/04)"
+    )
+    parser.add_argument(
+        "--rubric", type=Path, help="a rubric TOML file instead of the lesson's own"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="report language (default: from the locale)"
+    )
+    parser.add_argument(
+        "-k", dest="only", action="append", metavar="ID", help="run only this check (repeatable)"
+    )
+    parser.add_argument("--list", action="store_true", help="print the rubric and exit")
+    parser.add_argument("-v", "--verbose", action="store_true", help="full transcripts")
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "netns", "ports"),
+        default="auto",
+        help="netns: private network namespace per check; ports: free ports (default: netns where possible)",
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=4, help="checks run at once (default 4)")
+    return parser
+
+
+class UsageError(Exception):
+    pass
+
+
+def resolve_rubric(args: argparse.Namespace) -> Rubric:
+    if args.rubric:
+        return load_rubric(args.rubric)
+    lesson = args.lesson or (lesson_from_path(args.path) if args.path else None)
+    if lesson is None:
+        raise UsageError(
+            "cannot tell the lesson from the folder name; add --lesson NN "
+            f"(available: {', '.join(available_lessons())})"
+        )
+    return rubric_for_lesson(lesson.zfill(2))
+
+
+def print_rubric(rubric: Rubric, lang: str, console: Console) -> None:
+    console.print(
+        f"[bold]{tr('lesson', lang)} {rubric.lesson} «{rubric.title(lang)}»[/] — {tr('passing_score', lang)} {rubric.passing_score}"
+    )
+    for implementation, items in (("tcp", rubric.items), ("udp", rubric.udp_items)):
+        if not items:
+            continue
+        if implementation == "udp":
+            console.print(f"\n[bold]UDP[/] ({tr('capped', lang, cap=rubric.udp_cap_percent)})")
+        for item in items:
+            console.print(f"  {item.id:<16} {item.group:<11} {item.points:>3}  {item.title(lang)}")
+
+
+class ProgressDisplay:
+    """A live line of running checks on a terminal; a plain line per finished check in CI."""
+
+    def __init__(self, console: Console, lang: str, enabled: bool) -> None:
+        self.console = console
+        self.lang = lang
+        self.enabled = enabled
+        self.running: list[str] = []
+        self.lock = threading.Lock()
+        self.live: Live | None = None
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.enabled and self.console.is_terminal:
+            self.live = Live(
+                self._render(), console=self.console, transient=True, refresh_per_second=8
+            )
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self.live.__exit__(None, None, None)
+
+    def _render(self) -> Spinner:
+        names = ", ".join(self.running) or "…"
+        return Spinner("dots", text=f"{tr('running', self.lang)}: {names}")
+
+    def __call__(self, event: str, check_id: str, result: CheckResult | None) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            if event == "start":
+                self.running.append(check_id)
+            elif check_id in self.running:
+                self.running.remove(check_id)
+            if self.live:
+                self.live.update(self._render())
+            elif event == "done" and result is not None:
+                self.console.print(check_line(result, self.lang), highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    lang = args.lang or default_language()
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        rubric = resolve_rubric(args)
+        if args.list:
+            print_rubric(rubric, lang, out)
+            return EXIT_PASSED
+        if args.path is None:
+            raise UsageError("give the folder to grade, e.g. python -m autograder lessons/04")
+        interrupt = threading.Event()
+
+        def stop(signum: int, _frame: object) -> None:
+            interrupt.set()
+
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            # Progress goes to stderr, so stdout stays a clean report (or clean JSON).
+            with ProgressDisplay(
+                err, lang, enabled=args.format == "text" and not args.output
+            ) as progress:
+                report = grade(
+                    args.path,
+                    rubric,
+                    only=args.only,
+                    isolation=args.isolation,
+                    jobs=args.jobs,
+                    progress=progress,
+                    interrupt=interrupt,
+                )
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    except (UsageError, GradingError, RubricError) as exc:
+        err.print(f"[bold red]autograder:[/] {exc}")
+        return EXIT_ERROR
+    except Exception:  # noqa: BLE001 - never show the grader's own traceback to a student
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="autograder-error-", suffix=".log", delete=False
+        ) as log:
+            traceback.print_exc(file=log)
+        err.print(
+            f"[bold red]autograder: internal error[/] ({sys.exc_info()[1]!r}); "
+            f"details in {log.name} — please report it to the course staff"
+        )
+        return EXIT_ERROR
+
+    if args.format == "json":
+        text = json.dumps(to_json(report, lang), ensure_ascii=False, indent=2)
+        if args.output:
+            args.output.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+    else:
+        if args.output:
+            with args.output.open("w", encoding="utf-8") as f:
+                render_terminal(
+                    report,
+                    Console(file=f, width=100, no_color=True, highlight=False),
+                    lang,
+                    args.verbose,
+                )
+        else:
+            render_terminal(report, out, lang, args.verbose)
+    if report.interrupted:
+        err.print(
+            "[bold red]autograder:[/] interrupted; the checks that did not run are reported as errors"
+        )
+        return EXIT_ERROR
+    return EXIT_PASSED if report.passed else EXIT_FAILED

@@ -1,0 +1,210 @@
+"""The likely bugs behind failures, each tied to a section of docs/common-bugs.md.
+
+A hint names the bug a student most probably has, in words they can act on, and the
+anchor of the page that explains it. Checks pick the hint that fits what they saw.
+"""
+
+from autograder.framework import SERVER_EXITED, Hint
+from autograder.i18n import Text
+
+__all__ = ["SERVER_EXITED"]
+
+NO_JOIN_NOTICE = Hint(
+    Text(
+        "Когда сервер прочитал имя нового клиента, он должен разослать остальным "
+        "уведомление, в котором есть это имя (например, «bob присоединился к чату»).",
+        "When the server has read a newcomer's nickname it must send the others a notice "
+        "that contains it (e.g. 'bob joined the chat').",
+    ),
+    "join-leave-notices",
+)
+NO_BROADCAST = Hint(
+    Text(
+        "Каждую принятую строку нужно отправить всем остальным клиентам из общего списка "
+        "(под блокировкой берите копию списка, отправляйте уже без неё).",
+        "Every line received must be sent to all other clients in the shared list (take a "
+        "copy of the list under the lock, send after releasing it).",
+    ),
+    "broadcast",
+)
+NO_SENDER_NAME = Hint(
+    Text(
+        'Текст дошёл, но без имени автора: отправляйте f"{name}: {text}".',
+        'The text arrived without the sender\'s name: send f"{name}: {text}".',
+    ),
+    "broadcast",
+)
+ECHO_ONLY = Hint(
+    Text(
+        "Сообщение вернулось только автору: вы отправляете в conn текущего клиента, а "
+        "нужно — всем остальным из списка клиентов.",
+        "The message came back to its sender only: you send to the current client's conn "
+        "instead of every other client in the list.",
+    ),
+    "broadcast",
+)
+NO_LEAVE_NOTICE = Hint(
+    Text(
+        "recv() вернул b'' — значит клиент закрыл соединение. Уберите его из списка и "
+        "разошлите остальным уведомление с его именем.",
+        "recv() returning b'' means the client closed the connection. Remove it from the "
+        "list and tell the others, with its name.",
+    ),
+    "join-leave-notices",
+)
+EMPTY_RECV_FLOOD = Hint(
+    Text(
+        "После закрытия соединения recv() возвращает b'' снова и снова; если цикл не "
+        "останавливается, сервер рассылает пустые сообщения без конца. При b'' — break.",
+        "After the peer closes, recv() returns b'' again and again; a loop that does not "
+        "stop on it floods everyone with empty messages. On b'' — break.",
+    ),
+    "empty-recv",
+)
+RESET_CRASH = Hint(
+    Text(
+        "При обрыве соединения recv() бросает ConnectionResetError. Ловите OSError в "
+        "потоке клиента и обрабатывайте как обычный выход.",
+        "On an abrupt reset recv() raises ConnectionResetError. Catch OSError in the "
+        "client's thread and treat it as an ordinary leave.",
+    ),
+    "connection-reset",
+)
+NAME_IN_ACCEPT_LOOP = Hint(
+    Text(
+        "Имя читается в цикле accept(): пока одно соединение молчит, никто другой не "
+        "может войти. Читайте имя в потоке клиента.",
+        "The nickname is read in the accept() loop: while one connection stays silent, "
+        "nobody else can join. Read the nickname in the client's thread.",
+    ),
+    "thread-per-client",
+)
+LOST_MESSAGES = Hint(
+    Text(
+        "Часть сообщений потерялась: общий список клиентов меняется из разных потоков "
+        "без блокировки, или несколько строк из одного recv() считаются одной.",
+        "Some messages were lost: the shared client list is changed from several threads "
+        "without a lock, or several lines from one recv() are taken as one.",
+    ),
+    "shared-state",
+)
+RECV_IS_NOT_A_MESSAGE = Hint(
+    Text(
+        "Один recv() принят за одно сообщение. TCP — поток байтов: за один recv() может "
+        'прийти полстроки или три строки. Накапливайте байты и делите их по "\\n".',
+        "One recv() is taken as one message. TCP is a byte stream: one recv() may return "
+        'half a line or three lines. Accumulate bytes and split them on "\\n".',
+    ),
+    "recv-is-not-a-message",
+)
+SPLIT_UTF8 = Hint(
+    Text(
+        "Куски декодируются по отдельности. Декодируйте целые строки (делите байты по "
+        'b"\\n", потом decode) или используйте codecs.getincrementaldecoder.',
+        'Chunks are decoded one by one. Decode whole lines (split bytes on b"\\n", then '
+        "decode) or use codecs.getincrementaldecoder.",
+    ),
+    "split-utf8",
+)
+NOT_UTF8 = Hint(
+    Text(
+        "Текст нужно кодировать и декодировать как UTF-8 (encode()/decode() без "
+        "аргументов или 'utf-8'), а не 'ascii' или 'latin-1'.",
+        "Encode and decode text as UTF-8 (encode()/decode() with no argument or "
+        "'utf-8'), not 'ascii' or 'latin-1'.",
+    ),
+    "split-utf8",
+)
+SLOW_CONSUMER = Hint(
+    Text(
+        "sendall() блокируется, пока медленный клиент не прочитает данные; если он "
+        "вызывается из потока отправителя или под общей блокировкой, встают все. Дайте "
+        "каждому клиенту очередь с ограничением и свой поток отправки (или таймаут) и "
+        "отключайте того, кто не успевает.",
+        "sendall() blocks until a slow client reads; called from the sender's thread or "
+        "under the shared lock, it stalls everyone. Give each client a bounded queue and "
+        "its own sending thread (or a send timeout), and drop a client that falls behind.",
+    ),
+    "slow-consumer",
+)
+SLOW_CONSUMER_LIMIT = Hint(
+    Text(
+        "Очередь исходящих переполнилась у клиента, который читает: поток одного "
+        "отправителя обгоняет отправку. Ограничивайте очередь объёмом с запасом на "
+        "всплеск (например, 1–4 МБ) или ждите место в очереди пару секунд, прежде "
+        "чем отключать.",
+        "The outbox overflowed for a client that does read: one fast sender outruns the "
+        "sending thread. Bound the queue with room for a burst (say 1-4 MB) or wait a "
+        "couple of seconds for room before dropping the client.",
+    ),
+    "slow-consumer",
+)
+MANY_CLIENTS = Hint(
+    Text(
+        "С 50 клиентами сервер не справился: маленький backlog в listen(), ограничение "
+        "на число клиентов или гонка в общем списке без блокировки.",
+        "The server could not cope with 50 clients: a small listen() backlog, a cap on "
+        "clients, or a race on the shared list without a lock.",
+    ),
+    "shared-state",
+)
+BAD_INPUT = Hint(
+    Text(
+        "Один клиент со странными данными не должен ломать сервер: decode(errors="
+        '"replace"), ограничение длины строки, пустые строки пропускать, а исключения '
+        "в потоке клиента ловить.",
+        "One client sending odd data must not break the server: decode(errors="
+        '"replace"), a line-length limit, skip empty lines, catch exceptions in the '
+        "client's thread.",
+    ),
+    "bad-input",
+)
+CLIENT_NO_NAME = Hint(
+    Text(
+        "Клиент должен первым делом отправить имя, набранное пользователем, одной строкой.",
+        "The client must first send the nickname the user typed, as one line.",
+    ),
+    "client",
+)
+CLIENT_NO_SEND = Hint(
+    Text(
+        "Каждую строку, прочитанную через input(), клиент отправляет серверу (sendall, "
+        'с "\\n" в конце).',
+        'Every line read with input() goes to the server (sendall, ending in "\\n").',
+    ),
+    "client",
+)
+CLIENT_NO_RECEIVER = Hint(
+    Text(
+        "Пока main ждёт input(), печатать входящие может только отдельный поток: "
+        "запустите threading.Thread с циклом recv() → print(..., flush=True).",
+        "While main waits in input(), only another thread can print incoming messages: "
+        "start a threading.Thread looping recv() → print(..., flush=True).",
+    ),
+    "client-receiving-thread",
+)
+CLIENT_NO_EXIT = Hint(
+    Text(
+        "По слову exit клиент закрывает сокет и завершается; поток приёма сделайте "
+        "daemon=True, чтобы он не держал процесс.",
+        "On 'exit' the client closes its socket and ends; make the receiving thread "
+        "daemon=True so it does not keep the process alive.",
+    ),
+    "client-receiving-thread",
+)
+RANDOM_PORT = Hint(
+    Text(
+        "Сервер слушает случайный порт: клиенты его не найдут. Слушайте 9090 (или порт "
+        "из --port / CHAT_PORT), как в заготовке.",
+        "The server listens on a random port that clients cannot find. Listen on 9090 "
+        "(or --port / CHAT_PORT), as the starter code does.",
+    ),
+    "port",
+)
+NO_ACCEPT = Hint(
+    Text(
+        "Соединение ждёт в очереди: сервер не вызывает accept() (или вызывает его один раз).",
+        "The connection waits in the queue: the server does not call accept() (or only once).",
+    ),
+    "accept-loop",
+)

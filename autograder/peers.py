@@ -1,0 +1,226 @@
+"""The grader's own chat users: sockets that send, read in the background, and remember.
+
+Every peer of a check writes to one `Transcript`, which becomes the "what we did" part of
+a failure. A peer reads continuously on a thread (so a server that echoes to the sender
+never blocks on us) unless it is told to play a client that stopped reading.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+
+from autograder.textmatch import Match, excerpt, find_segment
+
+RECV_KEEP = 8 << 20  # bytes of received text a peer keeps for matching
+
+
+def set_send_timeout(sock: socket.socket, seconds: float) -> None:
+    """A kernel-level timeout for sends only (SO_SNDTIMEO).
+
+    `settimeout()` would switch the whole file to non-blocking mode under the reader
+    thread's feet; SO_SNDTIMEO leaves receiving alone.
+    """
+    whole = int(seconds)
+    sock.setsockopt(
+        socket.SOL_SOCKET,
+        socket.SO_SNDTIMEO,
+        struct.pack("ll", whole, int((seconds - whole) * 1_000_000)),
+    )
+
+
+@dataclass
+class Transcript:
+    """What happened during a check, in order, for the report."""
+
+    started: float = field(default_factory=time.monotonic)
+    events: list[tuple[float, str, str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, actor: str, action: str) -> None:
+        with self._lock:
+            self.events.append((time.monotonic() - self.started, actor, action))
+
+    def lines(self, limit: int | None = None) -> list[str]:
+        with self._lock:
+            events = list(self.events)
+        rendered = [f"{t:6.2f}s  {actor}: {action}" for t, actor, action in events]
+        if limit is not None and len(rendered) > limit:
+            rendered = [f"… ({len(rendered) - limit} more)", *rendered[-limit:]]
+        return rendered
+
+
+def describe_bytes(data: bytes, limit: int = 60) -> str:
+    """A short rendering of bytes sent: text where it decodes, bytes where it does not."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        suffix = "" if len(data) <= limit else f"… ({len(data)} bytes)"
+        return repr(data[:limit]) + suffix
+    # JSON string syntax: Cyrillic stays readable, newlines and escapes show as \n, \u001b.
+    if len(text) <= limit:
+        return json.dumps(text, ensure_ascii=False)
+    return json.dumps(text[:limit], ensure_ascii=False) + f"… ({len(data)} bytes)"
+
+
+class TcpPeer:
+    """One grader-side TCP user of the student's server."""
+
+    def __init__(self, name: str, sock: socket.socket, transcript: Transcript) -> None:
+        self.name = name
+        self.sock = sock
+        self.transcript = transcript
+        self.text = ""
+        self.received_bytes = 0
+        self.closed_by_server = False
+        self.mark = 0  # matching starts here; advanced by every successful expect
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._cond = threading.Condition()
+        self._reader: threading.Thread | None = None
+
+    @property
+    def local_port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def start_reading(self) -> None:
+        if self._reader is None:
+            self._reader = threading.Thread(target=self._read_loop, daemon=True)
+            self._reader.start()
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            with self._cond:
+                if not chunk:
+                    self.closed_by_server = True
+                    self.text += self._decoder.decode(b"", final=True)
+                    self._cond.notify_all()
+                    return
+                self.received_bytes += len(chunk)
+                self.text += self._decoder.decode(chunk)
+                if len(self.text) > RECV_KEEP:
+                    cut = len(self.text) - RECV_KEEP
+                    self.text = self.text[cut:]
+                    self.mark = max(0, self.mark - cut)
+                self._cond.notify_all()
+
+    def send(self, data: bytes | str, timeout: float = 5.0, log: bool = True) -> bool:
+        """Send everything; False if the server did not take it in time or closed."""
+        raw = data.encode() if isinstance(data, str) else data
+        if log:
+            self.transcript.add(self.name, f"send {describe_bytes(raw)}")
+        try:
+            set_send_timeout(self.sock, timeout)
+            self.sock.sendall(raw)
+            return True
+        except OSError:  # the timeout (EAGAIN), a reset, a closed socket
+            return False
+
+    def expect(
+        self,
+        *needles: str,
+        timeout: float = 3.0,
+        exclude: re.Pattern[str] | None = None,
+    ) -> Match | None:
+        """Wait for a segment containing every needle; None at the deadline or on close."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = find_segment(self.text, needles, self.mark, exclude)
+                if found:
+                    self.mark = found.end
+                    self.transcript.add(self.name, f"got {excerpt(found.segment, 80)}")
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.closed_by_server:
+                    return None
+                self._cond.wait(remaining)
+
+    def wait_for_bytes(self, count: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.received_bytes < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.closed_by_server:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    def wait_closed(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self.closed_by_server:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    def received_since_mark(self) -> str:
+        with self._cond:
+            return self.text[self.mark :]
+
+    def skip_to_end(self) -> None:
+        """Forget what came so far: later expectations look at newer text only."""
+        with self._cond:
+            self.mark = len(self.text)
+
+    def leave(self) -> None:
+        """A clean close: FIN after everything sent."""
+        self.transcript.add(self.name, "close the connection")
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_WR)
+
+    def reset(self) -> None:
+        """An abrupt close: SO_LINGER 0 makes close() send a TCP RST."""
+        self.transcript.add(self.name, "reset the connection (RST)")
+        with contextlib.suppress(OSError):
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.sock.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class UdpPeer(TcpPeer):
+    """A grader-side UDP user: one datagram per message, replies read in the background."""
+
+    def __init__(
+        self, name: str, sock: socket.socket, transcript: Transcript, server: tuple[str, int]
+    ) -> None:
+        super().__init__(name, sock, transcript)
+        self.server = server
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                chunk, _ = self.sock.recvfrom(65536)
+            except OSError:
+                return
+            with self._cond:
+                self.received_bytes += len(chunk)
+                # One datagram is one message: terminate it so matching sees a line.
+                text = chunk.decode("utf-8", errors="replace")
+                self.text += text if text.endswith("\n") else text + "\n"
+                self._cond.notify_all()
+
+    def send(self, data: bytes | str, timeout: float = 5.0, log: bool = True) -> bool:
+        raw = data.encode() if isinstance(data, str) else data
+        if log:
+            self.transcript.add(self.name, f"sendto {describe_bytes(raw)}")
+        try:
+            self.sock.sendto(raw, self.server)
+            return True
+        except OSError:
+            return False

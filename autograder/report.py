@@ -1,0 +1,170 @@
+"""Turning a GradeReport into what people and machines read. Pure functions of the report.
+
+* `to_json`: the machine contract (`--format json`), stable keys and check ids.
+* `render_terminal`: the student's report: score first, a line per check, then each
+  failure with what was done, what was expected, what came, the student's own traceback,
+  the likely bug and where to read about it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text as RichText
+
+from autograder.framework import Hint
+from autograder.i18n import tr
+from autograder.runner import CheckResult, GradeReport
+
+DOCS_PAGE = "common-bugs"
+STDERR_LINES = 12
+TRANSCRIPT_LINES = 10
+
+
+def docs_link(hint: Hint) -> str:
+    """Where the hint's bug is explained: the course site if configured, else the repo file."""
+    base = os.environ.get("AUTOGRADER_DOCS_URL", "").rstrip("/")
+    if base:
+        return f"{base}/{DOCS_PAGE}/#{hint.anchor}"
+    return f"docs/{DOCS_PAGE}.md#{hint.anchor}"
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def check_message(check: CheckResult, lang: str) -> str:
+    parts = []
+    if check.message:
+        parts.append(check.message(lang))
+    parts += [note(lang) for note in check.notes]
+    return "; ".join(parts)
+
+
+def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
+    return {
+        "lesson": report.rubric.lesson,
+        "score": _number(report.score),
+        "max_score": report.max_score,
+        "passed": report.passed,
+        "passing_score": report.rubric.passing_score,
+        "implementation": report.implementation,
+        "cap_percent": report.cap_percent,
+        "isolation": report.isolation,
+        "duration_s": report.duration_s,
+        "checks": [
+            {
+                "id": c.id,
+                "title": c.title(lang),
+                "group": c.group,
+                "status": c.status,
+                "points": _number(c.points),
+                "max_points": c.max_points,
+                "message": check_message(c, lang),
+                "expected": c.expected(lang) if c.expected else None,
+                "received": c.received,
+                "hint": c.hint.text(lang) if c.hint else None,
+                "docs": docs_link(c.hint) if c.hint and c.hint.anchor else None,
+                "stderr_tail": tail(c.stderr, STDERR_LINES)
+                if c.status in ("failed", "error")
+                else "",
+                "transcript": c.transcript if c.status in ("failed", "error") else [],
+                "duration_s": c.duration_s,
+            }
+            for c in report.checks
+        ],
+    }
+
+
+def tail(text: str, lines: int) -> str:
+    kept = text.rstrip("\n").splitlines()[-lines:]
+    return "\n".join(kept)
+
+
+SYMBOLS = {
+    "passed": ("✓", "green"),
+    "failed": ("✗", "red"),
+    "skipped": ("–", "yellow"),
+    "error": ("!", "magenta"),
+}
+
+
+def check_line(check: CheckResult, lang: str, id_width: int = 16) -> RichText:
+    symbol, colour = SYMBOLS[check.status]
+    points = f"{_number(check.points)}/{check.max_points}"
+    line = RichText()
+    line.append(f" {symbol} ", style=colour)
+    line.append(f"{check.id:<{id_width}}", style="bold")
+    line.append(f"{check.title(lang)}")
+    line.append(f"  {points}", style=colour)
+    return line
+
+
+def render_terminal(
+    report: GradeReport, console: Console, lang: str, verbose: bool = False
+) -> None:
+    rubric = report.rubric
+    console.print(
+        f"[bold]{tr('grading', lang)} {escape(str(report.path))}[/] · {tr('lesson', lang)} {rubric.lesson} "
+        f"«{escape(rubric.title(lang))}» · {tr('isolation', lang)}: {tr('isolation.' + report.isolation, lang)}"
+    )
+    if report.implementation == "udp":
+        console.print(
+            f"[yellow]{escape(tr('implementation.udp', lang, cap=report.cap_percent))}[/]"
+        )
+    width = max(len(c.id) for c in report.checks) + 2
+    for check in report.checks:
+        console.print(check_line(check, lang, width))
+    verdict = tr("passed_verdict" if report.passed else "failed_verdict", lang)
+    colour = "green" if report.passed else "red"
+    capped = f" ({tr('capped', lang, cap=report.cap_percent)})" if report.cap_percent != 100 else ""
+    console.print(
+        f"[bold]{tr('total', lang)}: [{colour}]{_number(report.score)}/{report.max_score}[/{colour}]{capped} — "
+        f"[{colour}]{verdict}[/{colour}] ({tr('passing_score', lang)} {rubric.passing_score})[/bold]"
+        f"  [dim]{report.duration_s:.1f} s[/dim]"
+    )
+    for check in report.checks:
+        if check.status in ("failed", "error") or (verbose and check.status != "passed"):
+            render_failure(check, console, lang, verbose)
+        elif verbose:
+            console.print()
+            console.print(check_line(check, lang))
+            for line in check.transcript:
+                console.print(f"    [dim]{escape(line)}[/dim]")
+
+
+def render_failure(check: CheckResult, console: Console, lang: str, verbose: bool) -> None:
+    console.print()
+    symbol, colour = SYMBOLS[check.status]
+    console.print(f"[{colour} bold]{symbol} {check.id}[/] — {escape(check.title(lang))}")
+    label = 18
+    if check.message:
+        console.print(f"  {escape(check_message(check, lang))}")
+    transcript = check.transcript if verbose else check.transcript[-TRANSCRIPT_LINES:]
+    if transcript:
+        console.print(f"  [bold]{tr('did', lang)}:[/]")
+        if not verbose and len(check.transcript) > TRANSCRIPT_LINES:
+            console.print(f"    [dim]… (-v: {len(check.transcript)})[/dim]")
+        for line in transcript:
+            console.print(f"    [dim]{escape(line)}[/dim]")
+    if check.expected:
+        console.print(
+            f"  [bold]{tr('expected', lang) + ':':<{label}}[/] {escape(check.expected(lang))}"
+        )
+    if check.expected or check.received is not None:
+        received = check.received if check.received else tr("nothing", lang)
+        console.print(f"  [bold]{tr('received', lang) + ':':<{label}}[/] {escape(received)}")
+    stderr = tail(check.stderr, 40 if verbose else STDERR_LINES)
+    if stderr.strip():
+        console.print(f"  [bold]{tr('stderr', lang)}:[/]")
+        if check.stderr_dropped:
+            console.print(f"    [dim]{tr('dropped', lang, n=check.stderr_dropped)}[/dim]")
+        for line in stderr.splitlines():
+            console.print(f"    [red]{escape(line)}[/red]")
+    if check.hint:
+        console.print(f"  [bold yellow]{tr('hint', lang)}:[/] {escape(check.hint.text(lang))}")
+        if check.hint.anchor:
+            console.print(f"  [bold]{tr('more', lang)}:[/] {escape(docs_link(check.hint))}")

@@ -1,0 +1,372 @@
+"""Grading one submission: find its programs, run the lesson's checks, score them.
+
+Checks run in parallel (each in its own sandbox, so hard-coded ports never collide),
+in dependency order: a check whose prerequisite failed is skipped and says which. Every
+check has a hard deadline; past it the check's programs are killed and it is reported as
+an error, so a grading always ends with every check reported.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.checks import lesson04, lesson04_udp
+from autograder.framework import (
+    CheckContext,
+    CheckFailed,
+    CheckSet,
+    CheckSpec,
+    Hint,
+    StepResult,
+    Submission,
+)
+from autograder.i18n import Text
+from autograder.rubric import Rubric, RubricItem
+from autograder.sandbox import Limits, SandboxError, SandboxFactory
+
+CHECK_SETS: dict[tuple[str, str], CheckSet] = {
+    ("04", "tcp"): lesson04.CHECKS,
+    ("04", "udp"): lesson04_udp.CHECKS,
+}
+CHECK_DEADLINE = 60.0  # seconds: no single check may take longer
+
+
+class GradingError(Exception):
+    """The submission cannot be graded at all (exit code 2)."""
+
+
+@dataclass
+class CheckResult:
+    id: str
+    title: Text
+    group: str
+    status: str  # passed | failed | skipped | error
+    points: float
+    max_points: int
+    message: Text | None = None
+    expected: Text | None = None
+    received: str | None = None
+    hint: Hint | None = None
+    transcript: list[str] = field(default_factory=list)
+    stderr: str = ""
+    stderr_dropped: int = 0
+    stdout: str = ""
+    steps: list[StepResult] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
+    duration_s: float = 0.0
+    blocking: bool = True
+
+
+@dataclass
+class GradeReport:
+    path: Path
+    rubric: Rubric
+    implementation: str
+    isolation: str
+    checks: list[CheckResult]
+    duration_s: float
+    cap_percent: int = 100
+    interrupted: bool = False
+
+    @property
+    def max_score(self) -> int:
+        return sum(c.max_points for c in self.checks)
+
+    @property
+    def raw_score(self) -> float:
+        return round(sum(c.points for c in self.checks), 1)
+
+    @property
+    def score(self) -> float:
+        return round(self.raw_score * self.cap_percent / 100, 1)
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.rubric.passing_score and not self.interrupted
+
+
+def points_for(max_points: int, fraction: float) -> float:
+    """Points for the share of a check that passed, to one decimal."""
+    return round(max_points * min(max(fraction, 0.0), 1.0) + 1e-9, 1)
+
+
+def outcome_of(steps: list[StepResult], failure: CheckFailed | None) -> tuple[str, float]:
+    """Status and the passed fraction of a check from its steps and final failure."""
+    if not steps:
+        return ("failed", 0.0) if failure else ("passed", 1.0)
+    fraction = sum(s.weight for s in steps if s.passed)
+    if failure is None and all(s.passed for s in steps):
+        return "passed", 1.0
+    return "failed", fraction
+
+
+# --- finding what to grade ------------------------------------------------------------
+def find_program(folder: Path, preferred: str | None, role: str) -> Path | None:
+    """`server.py` (or the one file whose name mentions the role, e.g. chat_server.py)."""
+    if preferred and (folder / preferred).is_file():
+        return folder / preferred
+    candidates = sorted(p for p in folder.glob(f"*{role}*.py") if p.is_file())
+    return candidates[0] if len(candidates) == 1 else None
+
+
+_UDP = re.compile(r"\bSOCK_DGRAM\b|\brecvfrom\s*\(")
+_TCP = re.compile(r"\bSOCK_STREAM\b|\.listen\s*\(|\baccept\s*\(|socketserver|create_server")
+
+
+def detect_implementation(server: Path) -> str:
+    """'udp' when the server's source uses datagrams and nothing of TCP, else 'tcp'."""
+    try:
+        source = server.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "tcp"
+    return "udp" if _UDP.search(source) and not _TCP.search(source) else "tcp"
+
+
+def lesson_from_path(path: Path) -> str | None:
+    """`lessons/04`, `solutions/04`, `04-no-join`, `lesson04` -> "04"."""
+    for part in reversed(path.resolve().parts):
+        match = re.match(r"^(?:lesson[-_]?)?(\d{2})(?:\b|[-_])", part + "-")
+        if match:
+            return match.group(1)
+    return None
+
+
+def load_submission(path: Path, rubric: Rubric) -> Submission:
+    if not path.exists():
+        raise GradingError(f"path not found: {path}")
+    if not path.is_dir():
+        raise GradingError(f"not a folder: {path} (give the folder that holds server.py)")
+    server = find_program(path, rubric.server, "server")
+    if server is None:
+        raise GradingError(f"no server file in {path}: expected {rubric.server}")
+    client = find_program(path, rubric.client, "client") if rubric.client else None
+    return Submission(
+        path.resolve(),
+        server.resolve(),
+        client.resolve() if client else None,
+        detect_implementation(server),
+    )
+
+
+# --- running checks --------------------------------------------------------------------
+def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResult:
+    started = time.monotonic()
+    ctx.transcript.started = started
+    failure: CheckFailed | None = None
+    error: Text | None = None
+    try:
+        spec.function(ctx)
+    except CheckFailed as exc:
+        failure = exc
+    except SandboxError as exc:
+        error = Text(f"песочница: {exc}", f"sandbox: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a check's own bug must not stop the grading
+        if ctx.cancelled.is_set():
+            error = Text("проверка прервана", "the check was stopped")
+        else:
+            error = Text(
+                f"внутренняя ошибка проверки: {exc!r}",
+                f"internal error in the check: {exc!r}",
+            )
+            ctx.transcript.add("grader", traceback.format_exc(limit=3).strip().splitlines()[-1])
+    box = ctx.main_box
+    result = CheckResult(
+        id=item.id,
+        title=item.title,
+        group=item.group,
+        status="error" if error else "passed",
+        points=0.0,
+        max_points=item.points,
+        transcript=ctx.transcript.lines(),
+        notes=list(ctx.notes),
+        steps=list(ctx.steps),
+    )
+    if box is not None:
+        result.stderr = box.stderr_text()
+        result.stderr_dropped = box.stderr.dropped if box.stderr else 0
+        result.stdout = box.stdout_text()
+    ctx.close()
+    if error:
+        result.message = error
+    else:
+        result.status, fraction = outcome_of(ctx.steps, failure)
+        result.points = points_for(item.points, fraction)
+        shown = failure or next((s.failure for s in ctx.steps if not s.passed), None)
+        if shown is not None:
+            step = next((s for s in ctx.steps if s.failure is shown), None)
+            result.message = (
+                Text(f"{step.title.ru}: {shown.message.ru}", f"{step.title.en}: {shown.message.en}")
+                if step
+                else shown.message
+            )
+            result.expected, result.received, result.hint = (
+                shown.expected,
+                shown.received,
+                shown.hint,
+            )
+            result.blocking = shown.blocking and step is None
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
+
+
+Progress = Callable[[str, str, CheckResult | None], None]
+
+
+def grade(
+    path: Path,
+    rubric: Rubric,
+    only: list[str] | None = None,
+    isolation: str = "auto",
+    jobs: int = 4,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
+    interrupt: threading.Event | None = None,
+) -> GradeReport:
+    """Grade the programs in `path` against `rubric` (see the module docstring)."""
+    started = time.monotonic()
+    submission = load_submission(path, rubric)
+    implementation = submission.implementation
+    checks = CHECK_SETS.get((rubric.lesson, implementation))
+    if checks is None:
+        raise GradingError(f"lesson {rubric.lesson} has no {implementation.upper()} checks yet")
+    items = [i for i in rubric.items_for(implementation) if not only or i.id in only]
+    if only and not items:
+        raise GradingError(f"no such check: {', '.join(only)}")
+    unknown = [i.id for i in items if i.id not in checks.checks]
+    if unknown:
+        raise GradingError(f"the rubric names checks that do not exist: {', '.join(unknown)}")
+    try:
+        factory = SandboxFactory(submission.path, isolation, limits or Limits())
+    except SandboxError as exc:
+        raise GradingError(str(exc)) from exc
+    results: dict[str, CheckResult] = {}
+    interrupted = False
+    try:
+        interrupted = _run_all(
+            items, checks, factory, submission, jobs, results, progress, interrupt
+        )
+    finally:
+        factory.close()
+    ordered = [results[i.id] for i in items]
+    return GradeReport(
+        path=path,
+        rubric=rubric,
+        implementation=implementation,
+        isolation=factory.isolation,
+        checks=ordered,
+        duration_s=round(time.monotonic() - started, 3),
+        cap_percent=rubric.udp_cap_percent if implementation == "udp" else 100,
+        interrupted=interrupted,
+    )
+
+
+def _run_all(
+    items: list[RubricItem],
+    checks: CheckSet,
+    factory: SandboxFactory,
+    submission: Submission,
+    jobs: int,
+    results: dict[str, CheckResult],
+    progress: Progress | None,
+    interrupt: threading.Event | None,
+) -> bool:
+    """Run every item, respecting dependencies; True if the grading was interrupted."""
+    pending = list(items)
+    selected = {i.id for i in items}
+    running: dict[
+        concurrent.futures.Future[CheckResult], tuple[RubricItem, CheckContext, float]
+    ] = {}
+    pool = concurrent.futures.ThreadPoolExecutor(
+        max_workers=max(1, jobs), thread_name_prefix="check"
+    )
+    interrupted = False
+    try:
+        while pending or running:
+            if interrupt is not None and interrupt.is_set():
+                interrupted = True
+                break
+            for item in list(pending):
+                spec = checks.checks[item.id]
+                parents = [d for d in spec.depends if d in selected]
+                if any(d not in results for d in parents):
+                    continue
+                pending.remove(item)
+                blocked = [
+                    d for d in parents if results[d].status != "passed" and results[d].blocking
+                ]
+                if blocked:
+                    results[item.id] = CheckResult(
+                        item.id,
+                        item.title,
+                        item.group,
+                        "skipped",
+                        0.0,
+                        item.points,
+                        message=Text(
+                            f"пропущена: не прошла проверка «{blocked[0]}»",
+                            f"skipped: check '{blocked[0]}' did not pass",
+                        ),
+                    )
+                    if progress:
+                        progress("done", item.id, results[item.id])
+                    continue
+                ctx = CheckContext(factory, submission)
+                future = pool.submit(run_check, spec, item, ctx)
+                running[future] = (item, ctx, time.monotonic() + CHECK_DEADLINE)
+                if progress:
+                    progress("start", item.id, None)
+            if not running:
+                continue
+            done, _ = concurrent.futures.wait(
+                running, timeout=0.2, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in done:
+                item, _ctx, _ = running.pop(future)
+                results[item.id] = future.result()
+                if progress:
+                    progress("done", item.id, results[item.id])
+            now = time.monotonic()
+            for future, (item, ctx, deadline) in list(running.items()):
+                if now > deadline:
+                    ctx.cancelled.set()
+                    ctx.close()  # kills its programs and sockets: the check's thread unblocks
+                    running.pop(future)
+                    results[item.id] = CheckResult(
+                        item.id,
+                        item.title,
+                        item.group,
+                        "error",
+                        0.0,
+                        item.points,
+                        message=Text(
+                            f"проверка не уложилась в {CHECK_DEADLINE:.0f} с и остановлена",
+                            f"the check overran its {CHECK_DEADLINE:.0f}s deadline and was stopped",
+                        ),
+                        transcript=ctx.transcript.lines(),
+                    )
+                    if progress:
+                        progress("done", item.id, results[item.id])
+    finally:
+        for _future, (_item, ctx, _) in running.items():
+            ctx.cancelled.set()
+            ctx.close()
+        pool.shutdown(wait=False, cancel_futures=True)
+    for item in items:
+        if item.id not in results:
+            results[item.id] = CheckResult(
+                item.id,
+                item.title,
+                item.group,
+                "error",
+                0.0,
+                item.points,
+                message=Text("грейдер прерван", "the grader was interrupted"),
+            )
+    return interrupted

@@ -1,0 +1,599 @@
+"""Running untrusted student programs: isolation, limits, output capture, teardown.
+
+A `Sandbox` holds one student program (a server or a console client) and everything the
+grader needs to talk to it:
+
+* `NamespaceSandbox` (preferred): the program runs as PID 1's child in a private network
+  and PID namespace (see `jail.py`). Hard-coded port 9090 works even when many gradings
+  run at once, nothing reaches beyond loopback, and tearing down the namespace takes every
+  process with it, daemons included.
+* `PortSandbox` (fallback where `unshare` is not allowed): a free port passed with
+  `--port` and `CHAT_PORT`, a new session, the process tree tracked with psutil.
+
+Both give the program a minimal environment (no secret of the grader's leaks), resource
+limits, a stdin pipe nobody types on unless a check does, and stdout/stderr captured with
+a bounded tail. `close()` always leaves nothing running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+from autograder.netstat import SocketEntry, parse_tables
+
+JAIL = Path(__file__).with_name("jail.py")
+NOBODY = 65534
+
+
+class SandboxError(RuntimeError):
+    """The grader could not set up or talk to the sandbox (not the student's fault)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_seconds: int = 30
+    memory_bytes: int = 2 << 30
+    processes: int = 4096  # threads count too, for every program of the same user
+    file_bytes: int = 16 << 20
+    open_files: int = 1024
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "cpu_seconds": self.cpu_seconds,
+            "memory_bytes": self.memory_bytes,
+            "processes": self.processes,
+            "file_bytes": self.file_bytes,
+            "open_files": self.open_files,
+        }
+
+
+class OutputTail:
+    """Reads a pipe to its end and keeps only the last `limit` bytes."""
+
+    def __init__(self, stream, limit: int = 64 * 1024) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._chunks: deque[bytes] = deque()
+        self._kept = 0
+        self.total = 0
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        fd = self._stream.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            with self._changed:
+                if not chunk:
+                    self._changed.notify_all()
+                    return
+                self._chunks.append(chunk)
+                self._kept += len(chunk)
+                self.total += len(chunk)
+                while self._kept - len(self._chunks[0]) >= self._limit:
+                    self._kept -= len(self._chunks.popleft())
+                self._changed.notify_all()
+
+    @property
+    def dropped(self) -> int:
+        with self._lock:
+            return self.total - min(self._kept, self._limit)
+
+    def data(self) -> bytes:
+        with self._lock:
+            return b"".join(self._chunks)[-self._limit :]
+
+    def text(self) -> str:
+        return self.data().decode("utf-8", errors="replace")
+
+    def wait_for(self, needle: str, timeout: float) -> bool:
+        """Wait until `needle` appears in the kept output (False at the deadline)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                text = b"".join(self._chunks).decode("utf-8", errors="replace")
+                if needle in text:
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._thread.is_alive():
+                    return needle in text
+                self._changed.wait(remaining)
+
+    def join(self, timeout: float = 2.0) -> None:
+        self._thread.join(timeout)
+
+
+def minimal_environment(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The student's whole environment: nothing is inherited from the grader's."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        # glibc reserves 64 MB of address space per malloc arena; with many threads that
+        # alone would hit the memory limit of a perfectly healthy server.
+        "MALLOC_ARENA_MAX": "2",
+    }
+    env.update(extra or {})
+    return env
+
+
+def _world_executable(path: Path) -> bool:
+    """Can an unprivileged user run this file (every parent directory searchable)?"""
+    try:
+        path = path.resolve()
+        for parent in path.parents:
+            if not parent.stat().st_mode & 0o001:
+                return False
+        return bool(path.stat().st_mode & 0o001)
+    except OSError:
+        return False
+
+
+def student_python() -> tuple[str, int | None]:
+    """The interpreter for student programs, and the uid to run them as.
+
+    As root we drop to `nobody`, which needs an interpreter that `nobody` can execute
+    (a pyenv under /root is not one); without one we stay root inside the namespaces.
+    """
+    if os.geteuid() != 0:
+        return sys.executable, None
+    for candidate in (sys.executable, shutil.which("python3") or "", "/usr/bin/python3"):
+        if candidate and _world_executable(Path(candidate)):
+            return candidate, NOBODY
+    return sys.executable, None
+
+
+def prepare_workdir(source: Path, uid: int | None) -> Path:
+    """Copy the submission into a fresh directory the student program may write in.
+
+    The student never runs in (or changes) the folder being graded.
+    """
+    work = Path(tempfile.mkdtemp(prefix="autograder-"))
+    ignore = shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", "node_modules")
+    shutil.copytree(source, work / "submission", ignore=ignore)
+    (work / "home").mkdir()
+    if uid is not None:
+        for root, dirs, files in os.walk(work):
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+        os.chown(work, uid, uid)
+    work.chmod(0o755)
+    return work
+
+
+def namespaces_available() -> bool:
+    """Can this system run a program in a new network + PID namespace?"""
+    if not sys.platform.startswith("linux") or not shutil.which("unshare"):
+        return False
+    try:
+        result = subprocess.run(
+            [*_unshare_prefix(), "true"], capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
+
+
+def _unshare_prefix() -> list[str]:
+    prefix = ["unshare", "--net", "--pid", "--fork", "--kill-child"]
+    if os.geteuid() != 0:
+        prefix[1:1] = ["--user", "--map-root-user"]
+    return prefix
+
+
+class Sandbox:
+    """Common part: the student program's pipes, exit status and output tails."""
+
+    isolation = "none"
+    port = 0
+
+    def __init__(self, workdir: Path, uid: int | None, limits: Limits) -> None:
+        self.workdir = workdir
+        self.uid = uid
+        self.limits = limits
+        self.exited = threading.Event()
+        self.exit_status: int | None = None
+        self.stdout: OutputTail | None = None
+        self.stderr: OutputTail | None = None
+        self._stdin: IO[bytes] | None = None
+        self.started_at = 0.0
+
+    @property
+    def home(self) -> str:
+        return str(self.workdir / "home")
+
+    @property
+    def cwd(self) -> str:
+        return str(self.workdir / "submission")
+
+    def write_stdin(self, text: str) -> bool:
+        """Type on the program's stdin; False if it no longer reads it."""
+        if self._stdin is None:
+            return False
+        try:
+            self._stdin.write(text.encode())
+            self._stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def close_stdin(self) -> None:
+        if self._stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stdin.close()
+
+    def stderr_text(self) -> str:
+        return self.stderr.text() if self.stderr else ""
+
+    def stdout_text(self) -> str:
+        return self.stdout.text() if self.stdout else ""
+
+    def socket(self, family: int = socket.AF_INET, kind: int = socket.SOCK_STREAM) -> socket.socket:
+        raise NotImplementedError
+
+    def netstat(self) -> list[SocketEntry] | None:
+        raise NotImplementedError
+
+    def start(self, argv: list[str], env: dict[str, str]) -> None:
+        raise NotImplementedError
+
+    def process_ids(self) -> list[int]:
+        """Host PIDs of every process of the student program still alive."""
+        raise NotImplementedError
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for pid in self.process_ids():
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(pid).cpu_times()
+                total += times.user + times.system
+        return total
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class NamespaceSandbox(Sandbox):
+    """A private network + PID namespace; the student's port 9090 is its own."""
+
+    isolation = "netns"
+    port = 9090
+
+    def __init__(self, workdir: Path, uid: int | None, limits: Limits) -> None:
+        super().__init__(workdir, uid, limits)
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._replies: queue.Queue[tuple[dict, list[int]]] = queue.Queue()
+        self._request_lock = threading.Lock()
+        self._ready = threading.Event()
+        try:
+            self._proc = subprocess.Popen(
+                [*_unshare_prefix(), sys.executable, "-I", str(JAIL), str(theirs.fileno())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=[theirs.fileno()],
+                start_new_session=True,
+                env=minimal_environment(self.home),
+                cwd=self.workdir,
+            )
+        except OSError as exc:
+            raise SandboxError(f"cannot start unshare: {exc}") from exc
+        finally:
+            theirs.close()
+        self._stdin = self._proc.stdin
+        self.stdout = OutputTail(self._proc.stdout)
+        self.stderr = OutputTail(self._proc.stderr)
+        self._reader = threading.Thread(target=self._read_control, daemon=True)
+        self._reader.start()
+        if not self._ready.wait(10):
+            self.close()
+            raise SandboxError("the namespace did not come up: " + self.stderr_text()[-500:])
+
+    def _read_control(self) -> None:
+        while True:
+            try:
+                data, fds, _flags, _addr = socket.recv_fds(self._control, 1 << 22, 4)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                self.exited.set()
+                self._replies.put(({"ok": False, "error": "sandbox closed"}, []))
+                return
+            message = json.loads(data)
+            event = message.get("event")
+            if event == "ready":
+                self._ready.set()
+            elif event == "exit":
+                self.exit_status = message["status"]
+                self.exited.set()
+            elif event == "error":
+                self._replies.put(({"ok": False, "error": message["message"]}, []))
+            else:
+                self._replies.put((message, fds))
+
+    def _request(self, message: dict, timeout: float = 10.0) -> tuple[dict, list[int]]:
+        with self._request_lock:
+            try:
+                self._control.send(json.dumps(message).encode())
+                reply, fds = self._replies.get(timeout=timeout)
+            except (OSError, queue.Empty) as exc:
+                raise SandboxError(f"sandbox did not answer {message['op']!r}: {exc}") from exc
+        if not reply.get("ok"):
+            for fd in fds:
+                os.close(fd)
+            raise SandboxError(f"sandbox refused {message['op']!r}: {reply.get('error')}")
+        return reply, fds
+
+    def socket(self, family: int = socket.AF_INET, kind: int = socket.SOCK_STREAM) -> socket.socket:
+        _, fds = self._request({"op": "socket", "family": int(family), "type": int(kind)})
+        return socket.socket(fileno=fds[0])
+
+    def netstat(self) -> list[SocketEntry] | None:
+        try:
+            reply, _ = self._request({"op": "netstat"})
+        except SandboxError:
+            return None
+        return parse_tables(reply["tables"])
+
+    def start(self, argv: list[str], env: dict[str, str]) -> None:
+        self.started_at = time.monotonic()
+        self._request(
+            {
+                "op": "spawn",
+                "argv": argv,
+                "cwd": self.cwd,
+                "env": env,
+                "limits": self.limits.as_dict(),
+                "uid": self.uid,
+            }
+        )
+
+    def process_ids(self) -> list[int]:
+        try:
+            root = psutil.Process(self._proc.pid)
+            return [p.pid for p in root.children(recursive=True)][1:]  # [0] is the jail
+        except psutil.Error:
+            return []
+
+    def close(self) -> None:
+        # Closing the control socket makes the jail (PID 1) exit, and the kernel then
+        # kills every process left in the namespace. shutdown() first: a plain close()
+        # would not release the reader thread blocked in recv, and the jail would see no EOF.
+        with contextlib.suppress(OSError):
+            self._control.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self._control.close()
+        try:
+            self._proc.wait(3)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(3)
+        self.close_stdin()
+        for tail in (self.stdout, self.stderr):
+            if tail:
+                tail.join()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            with contextlib.suppress(OSError):
+                if stream:
+                    stream.close()
+        self.exited.set()
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _read_host_netstat() -> list[SocketEntry] | None:
+    tables = {}
+    for name in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            tables[name] = Path(f"/proc/net/{name}").read_text()
+        except OSError:
+            return None
+    return parse_tables(tables)
+
+
+class PortSandbox(Sandbox):
+    """Fallback: the host's network, a free port handed over with --port and CHAT_PORT."""
+
+    isolation = "ports"
+
+    def __init__(self, workdir: Path, uid: int | None, limits: Limits) -> None:
+        super().__init__(workdir, None, limits)
+        self.port = free_port()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._seen: dict[int, float] = {}
+
+    def socket(self, family: int = socket.AF_INET, kind: int = socket.SOCK_STREAM) -> socket.socket:
+        return socket.socket(family, kind)
+
+    def netstat(self) -> list[SocketEntry] | None:
+        entries = _read_host_netstat()
+        if entries is not None:
+            return entries
+        # Not Linux: psutil knows at least which ports the program listens on.
+        found = []
+        for pid in self.process_ids():
+            with contextlib.suppress(psutil.Error):
+                for c in psutil.Process(pid).net_connections(kind="inet"):
+                    if c.laddr:
+                        kind = "tcp" if c.type == socket.SOCK_STREAM else "udp"
+                        state = 10 if c.status == psutil.CONN_LISTEN else 1
+                        remote = c.raddr or ("0.0.0.0", 0)
+                        found.append(
+                            SocketEntry(
+                                kind, c.laddr.ip, c.laddr.port, remote[0], remote[1], state, 0, 0
+                            )
+                        )
+        return found
+
+    def start(self, argv: list[str], env: dict[str, str]) -> None:
+        limits = self.limits
+
+        def restrict() -> None:  # runs in the child between fork and exec
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+
+        self.started_at = time.monotonic()
+        self._proc = subprocess.Popen(
+            argv,
+            cwd=self.cwd,
+            env={**env, "CHAT_PORT": str(self.port)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=restrict if sys.platform != "win32" else None,  # noqa: PLW1509
+        )
+        self._stdin = self._proc.stdin
+        self.stdout = OutputTail(self._proc.stdout)
+        self.stderr = OutputTail(self._proc.stderr)
+        threading.Thread(target=self._watch_exit, daemon=True).start()
+
+    def _watch_exit(self) -> None:
+        assert self._proc is not None
+        self.exit_status = self._proc.wait()
+        self.exited.set()
+
+    def process_ids(self) -> list[int]:
+        if self._proc is None:
+            return []
+        pids = []
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(self._proc.pid)
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    self._seen.setdefault(p.pid, p.create_time())
+                    pids.append(p.pid)
+        return pids
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        self.process_ids()  # remember the latest descendants before killing the root
+        with contextlib.suppress(OSError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        for pid, created in self._seen.items():
+            with contextlib.suppress(psutil.Error):
+                p = psutil.Process(pid)
+                if p.create_time() == created:
+                    p.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(3)
+        self.close_stdin()
+        for tail in (self.stdout, self.stderr):
+            if tail:
+                tail.join()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            with contextlib.suppress(OSError):
+                if stream:
+                    stream.close()
+        self.exited.set()
+
+
+@dataclass
+class SandboxFactory:
+    """Makes sandboxes of one kind for one grading; owns the copied submission."""
+
+    source: Path
+    isolation: str = "auto"  # "auto", "netns" or "ports"
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        if self.isolation == "auto":
+            self.isolation = "netns" if namespaces_available() else "ports"
+        elif self.isolation == "netns" and not namespaces_available():
+            raise SandboxError("network namespaces are not available on this system")
+        self.python, self.uid = student_python()
+        if self.isolation == "ports":
+            self.uid = None
+            self.python = sys.executable
+        self.workdir = prepare_workdir(self.source, self.uid)
+        self._live: set[Sandbox] = set()
+        self._lock = threading.Lock()
+        if self.isolation == "ports":
+            become_subreaper()
+
+    def create(self) -> Sandbox:
+        cls = NamespaceSandbox if self.isolation == "netns" else PortSandbox
+        box = cls(self.workdir, self.uid, self.limits)
+        with self._lock:
+            self._live.add(box)
+        return box
+
+    def release(self, box: Sandbox) -> None:
+        box.close()
+        with self._lock:
+            self._live.discard(box)
+
+    def close(self) -> None:
+        """Stop everything still running and delete the copied submission."""
+        with self._lock:
+            boxes = list(self._live)
+            self._live.clear()
+        for box in boxes:
+            box.close()
+        if self.isolation == "ports":
+            reap_orphans()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants (double-forked daemons) so teardown can find them."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def reap_orphans() -> None:
+    """Kill adopted orphans: every child of the grader that is not the grader's own tool."""
+    me = psutil.Process()
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if child.name() not in {"unshare"}:
+                child.kill()
