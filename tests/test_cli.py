@@ -1,0 +1,100 @@
+"""The command line contract: exit codes, formats, messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_missing_path_exits_2_with_a_message_not_a_traceback() -> None:
+    proc = run("no/such/dir", "--lesson", "04")
+    assert proc.returncode == 2
+    assert "path not found" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_folder_without_a_server_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("nothing here")
+    proc = run(str(tmp_path), "--lesson", "04")
+    assert proc.returncode == 2 and "no server file" in proc.stderr
+
+
+def test_unknown_lesson_exits_2_and_names_the_available_ones(tmp_path: Path) -> None:
+    proc = run(str(tmp_path), "--lesson", "07")
+    assert proc.returncode == 2 and "04" in proc.stderr
+
+
+def test_lesson_cannot_be_guessed_from_an_arbitrary_folder(tmp_path: Path) -> None:
+    proc = run(str(tmp_path))
+    assert proc.returncode == 2 and "--lesson" in proc.stderr
+
+
+def test_list_prints_the_rubric_in_both_languages() -> None:
+    ru, en = (
+        run("--list", "--lesson", "04", "--lang", "ru"),
+        run("--list", "--lesson", "04", "--lang", "en"),
+    )
+    assert ru.returncode == en.returncode == 0
+    assert "slow_consumer" in ru.stdout and "клиент, который не читает" in ru.stdout
+    assert "a client that stops reading" in en.stdout and "UDP" in en.stdout
+
+
+@pytest.mark.slow
+def test_reference_solution_scores_100_and_exits_0() -> None:
+    proc = run("solutions/04", "--format", "json")
+    report = json.loads(proc.stdout)
+    failures = {c["id"]: c["message"] for c in report["checks"] if c["status"] != "passed"}
+    assert (report["score"], proc.returncode) == (100, 0), failures
+    assert report["implementation"] == "tcp"
+
+
+@pytest.mark.slow
+def test_reference_solution_scores_100_without_namespaces_too() -> None:
+    proc = run("solutions/04", "--format", "json", "--isolation", "ports")
+    report = json.loads(proc.stdout)
+    failures = {c["id"]: c["message"] for c in report["checks"] if c["status"] != "passed"}
+    assert (report["score"], report["isolation"], proc.returncode) == (100, "ports", 0), failures
+
+
+@pytest.mark.slow
+def test_untouched_starter_scores_low_with_actionable_messages(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    proc = run("lessons/04", "--format", "json", "--output", str(out))
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert proc.returncode == 1 and report["score"] < report["passing_score"]
+    statuses = {c["status"] for c in report["checks"]}
+    assert "error" not in statuses, report
+    for check in report["checks"]:
+        if check["status"] == "failed":
+            assert check["message"] and check["hint"], check["id"]
+
+
+@pytest.mark.slow
+def test_k_runs_only_the_named_checks_and_text_report_goes_to_stdout() -> None:
+    proc = run("solutions/04", "-k", "join", "-k", "broadcast", "--lang", "en")
+    assert proc.returncode == 1  # 25 points out of the 100 is below the passing score
+    assert "join" in proc.stdout and "broadcast" in proc.stdout and "framing" not in proc.stdout
+    assert "Total: 25/25" in proc.stdout
+
+
+def test_unknown_check_id_exits_2() -> None:
+    proc = run("solutions/04", "-k", "nonsense")
+    assert proc.returncode == 2 and "no such check" in proc.stderr

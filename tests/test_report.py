@@ -1,0 +1,138 @@
+"""Reports are pure functions of a GradeReport: the JSON contract and the student's view."""
+
+import io
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from autograder import hints
+from autograder.i18n import Text
+from autograder.report import render_terminal, to_json
+from autograder.rubric import rubric_for_lesson
+from autograder.runner import CheckResult, GradeReport
+
+TRACEBACK = (
+    'Traceback (most recent call last):\n  File "server.py", line 31\nUnicodeDecodeError: boom'
+)
+
+
+def sample_report() -> GradeReport:
+    rubric = rubric_for_lesson("04")
+    checks = []
+    for item in rubric.items:
+        if item.id == "utf8":
+            checks.append(
+                CheckResult(
+                    item.id,
+                    item.title,
+                    item.group,
+                    "failed",
+                    2.5,
+                    item.points,
+                    message=Text("символ разрезан", "a character was split"),
+                    expected=Text('у bob строка "alice: ёлка"', 'bob gets "alice: ёлка"'),
+                    received="",
+                    hint=hints.SPLIT_UTF8,
+                    transcript=['  0.01s  alice: send "\\xd1"'],
+                    stderr=TRACEBACK,
+                )
+            )
+        elif item.id == "join":
+            checks.append(
+                CheckResult(
+                    item.id,
+                    item.title,
+                    item.group,
+                    "skipped",
+                    0,
+                    item.points,
+                    message=Text("пропущена", "skipped"),
+                )
+            )
+        else:
+            checks.append(
+                CheckResult(item.id, item.title, item.group, "passed", item.points, item.points)
+            )
+    return GradeReport(Path("lessons/04"), rubric, "tcp", "netns", checks, 1.5)
+
+
+def test_json_has_the_documented_contract() -> None:
+    data = json.loads(json.dumps(to_json(sample_report(), "en")))
+    assert {
+        "lesson",
+        "score",
+        "max_score",
+        "passed",
+        "implementation",
+        "duration_s",
+        "checks",
+    } <= set(data)
+    assert data["lesson"] == "04" and data["max_score"] == 100 and data["implementation"] == "tcp"
+    assert data["score"] == 100 - 10 - 2.5 and data["passed"] is True
+    for check in data["checks"]:
+        assert {
+            "id",
+            "title",
+            "group",
+            "status",
+            "points",
+            "max_points",
+            "message",
+            "hint",
+            "duration_s",
+        } <= set(check)
+        assert check["status"] in {"passed", "failed", "skipped", "error"}
+    utf8 = next(c for c in data["checks"] if c["id"] == "utf8")
+    assert (
+        utf8["hint"].startswith("Chunks are decoded")
+        and "UnicodeDecodeError" in utf8["stderr_tail"]
+    )
+    assert utf8["docs"].endswith("common-bugs.md#split-utf8")
+
+
+def render(lang: str) -> str:
+    out = io.StringIO()
+    render_terminal(sample_report(), Console(file=out, width=120, no_color=True), lang)
+    return out.getvalue()
+
+
+def test_terminal_report_in_russian_shows_score_failure_traceback_and_hint() -> None:
+    text = render("ru")
+    assert "Итого: 87.5/100" in text and "зачтено" in text
+    assert "✗ utf8" in text and "Ожидали" in text and "Получили" in text
+    assert "UnicodeDecodeError: boom" in text
+    assert "Вероятная ошибка" in text and "common-bugs.md#split-utf8" in text
+    assert "– join" in text
+
+
+def test_terminal_report_in_english() -> None:
+    text = render("en")
+    assert "Total: 87.5/100" in text and "Likely bug" in text and "What we did" in text
+
+
+def test_docs_link_uses_the_course_site_when_configured(monkeypatch) -> None:
+    monkeypatch.setenv("AUTOGRADER_DOCS_URL", "https://course.example/")
+    data = to_json(sample_report(), "en")
+    utf8 = next(c for c in data["checks"] if c["id"] == "utf8")
+    assert utf8["docs"] == "https://course.example/common-bugs/#split-utf8"
+
+
+def test_every_hint_anchor_exists_in_the_common_bugs_page() -> None:
+    import re
+
+    from autograder.framework import Hint
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "common-bugs.md").read_text(
+        encoding="utf-8"
+    )
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', page))
+    sources = Path(__file__).resolve().parent.parent.joinpath("autograder").rglob("*.py")
+    used = set()
+    for source in sources:
+        used |= set(
+            re.findall(r'^\s*"([a-z0-9-]+)",?\s*\n\s*\)', source.read_text(encoding="utf-8"), re.M)
+        )
+    used |= {h.anchor for h in vars(hints).values() if isinstance(h, Hint)}
+    used.discard("")
+    assert used <= anchors, f"missing sections: {sorted(used - anchors)}"

@@ -1,0 +1,93 @@
+"""Every grader check proven both ways: each known submission gets exactly its verdicts.
+
+Grades each folder under tests/submissions/ with the real command line and compares the
+JSON report against the folder's expected.toml (see tests/submissions/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBMISSIONS = sorted(
+    p for p in (ROOT / "tests" / "submissions").iterdir() if (p / "expected.toml").exists()
+)
+
+
+def grade(folder: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict, float]:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            str(folder),
+            "--format",
+            "json",
+            "--lang",
+            "en",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=180,
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    assert proc.stdout.strip(), f"no JSON on stdout; stderr:\n{proc.stderr}"
+    return proc.returncode, json.loads(proc.stdout), elapsed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", SUBMISSIONS, ids=[p.name for p in SUBMISSIONS])
+def test_submission_gets_its_verdicts(folder: Path) -> None:
+    expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+    code, report, elapsed = grade(folder)
+    got = {c["id"]: c["status"] for c in report["checks"]}
+    explain = {c["id"]: c["message"] for c in report["checks"] if c["status"] != "passed"}
+    assert got == expected["verdicts"], f"{folder.name}: {explain}"
+    for check_id, points in expected.get("points", {}).items():
+        actual = next(c["points"] for c in report["checks"] if c["id"] == check_id)
+        assert actual == points, f"{folder.name}: {check_id} earned {actual}, expected {points}"
+    if "implementation" in expected:
+        assert report["implementation"] == expected["implementation"]
+    assert code == expected["exit_code"], f"{folder.name}: exit {code}, score {report['score']}"
+    assert elapsed < expected.get("max_seconds", 60), f"{folder.name}: took {elapsed:.1f}s"
+
+
+def test_every_submission_names_every_check() -> None:
+    """A verdict file that forgets a check would let that check go unproven."""
+    from autograder.rubric import rubric_for_lesson
+
+    for folder in SUBMISSIONS:
+        expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+        rubric = rubric_for_lesson(folder.name[:2])
+        items = rubric.items_for(expected.get("implementation", "tcp"))
+        assert set(expected["verdicts"]) == {i.id for i in items}, folder.name
+
+
+def test_every_check_is_failed_by_some_submission() -> None:
+    """No check that cannot fail: each lesson 04 check has a submission that fails it."""
+    from autograder.rubric import rubric_for_lesson
+
+    failed: dict[str, set[str]] = {"tcp": set(), "udp": set()}
+    for folder in SUBMISSIONS:
+        expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+        implementation = expected.get("implementation", "tcp")
+        failed[implementation] |= {k for k, v in expected["verdicts"].items() if v == "failed"}
+    rubric = rubric_for_lesson("04")
+    assert {i.id for i in rubric.items} <= failed["tcp"]
