@@ -538,6 +538,7 @@ class CheckSpec:
     description: str
     depends: tuple[str, ...]
     needs: str  # "static", "server" or "client"
+    long: bool = False  # takes seconds by design: scheduled first so it does not end last
 
 
 class CheckSet:
@@ -549,13 +550,17 @@ class CheckSet:
         self.checks: dict[str, CheckSpec] = {}
 
     def check(
-        self, check_id: str, depends: tuple[str, ...] = ("starts",), needs: str = "server"
+        self,
+        check_id: str,
+        depends: tuple[str, ...] = ("starts",),
+        needs: str = "server",
+        long: bool = False,
     ) -> Callable[[CheckFunction], CheckFunction]:
         def register(function: CheckFunction) -> CheckFunction:
             if check_id in self.checks:
                 raise ValueError(f"check {check_id!r} registered twice")
             self.checks[check_id] = CheckSpec(
-                check_id, function, (function.__doc__ or "").strip(), depends, needs
+                check_id, function, (function.__doc__ or "").strip(), depends, needs, long
             )
             return function
 

@@ -58,6 +58,7 @@ MESSAGES: dict[str, Text] = {
     "received": Text("Получили", "Received"),
     "stderr": Text("Вывод сервера в stderr (последние строки)", "Server stderr (last lines)"),
     "client_stdout": Text("Вывод клиента (последние строки)", "Client output (last lines)"),
+    "client_stderr": Text("stderr клиента (последние строки)", "Client stderr (last lines)"),
     "hint": Text("Вероятная ошибка", "Likely bug"),
     "more": Text("Подробнее", "Read more"),
     "skipped_because": Text(

@@ -157,9 +157,14 @@ def render_failure(check: CheckResult, console: Console, lang: str, verbose: boo
     if check.expected or check.received is not None:
         received = check.received if check.received else tr("nothing", lang)
         console.print(f"  [bold]{tr('received', lang) + ':':<{label}}[/] {escape(received)}")
+    if check.program == "client" and check.stdout.strip():
+        console.print(f"  [bold]{tr('client_stdout', lang)}:[/]")
+        for line in tail(check.stdout, 40 if verbose else STDERR_LINES).splitlines():
+            console.print(f"    [dim]{escape(line)}[/dim]")
     stderr = tail(check.stderr, 40 if verbose else STDERR_LINES)
     if stderr.strip():
-        console.print(f"  [bold]{tr('stderr', lang)}:[/]")
+        stream = "client_stderr" if check.program == "client" else "stderr"
+        console.print(f"  [bold]{tr(stream, lang)}:[/]")
         if check.stderr_dropped:
             console.print(f"    [dim]{tr('dropped', lang, n=check.stderr_dropped)}[/dim]")
         for line in stderr.splitlines():

@@ -62,6 +62,7 @@ class CheckResult:
     notes: list[Text] = field(default_factory=list)
     duration_s: float = 0.0
     blocking: bool = True
+    program: str = "server"  # whose output stderr/stdout are: "server" or "client"
 
 
 @dataclass
@@ -187,6 +188,7 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
         transcript=ctx.transcript.lines(),
         notes=list(ctx.notes),
         steps=list(ctx.steps),
+        program="client" if spec.needs == "client" else "server",
     )
     if box is not None:
         result.stderr = box.stderr_text()
@@ -278,7 +280,8 @@ def _run_all(
     interrupt: threading.Event | None,
 ) -> bool:
     """Run every item, respecting dependencies; True if the grading was interrupted."""
-    pending = list(items)
+    # Long checks first: the grading ends when its slowest check does.
+    pending = sorted(items, key=lambda i: not checks.checks[i.id].long)
     selected = {i.id for i in items}
     running: dict[
         concurrent.futures.Future[CheckResult], tuple[RubricItem, CheckContext, float]

@@ -174,7 +174,7 @@ def leave_abrupt(ctx: CheckContext) -> None:
         deliver(ctx, server, alice, "carol got disconnected", [bob])
 
 
-@CHECKS.check("concurrent")
+@CHECKS.check("concurrent", long=True)
 def concurrent(ctx: CheckContext) -> None:
     """Interleaved messages from several users all arrive; a silent connection blocks no one."""
     server = ctx.server()
@@ -303,7 +303,7 @@ def utf8(ctx: CheckContext) -> None:
         )
 
 
-@CHECKS.check("slow_consumer")
+@CHECKS.check("slow_consumer", long=True)
 def slow_consumer(ctx: CheckContext) -> None:
     """A client that stops reading does not stall the others while they exchange megabytes."""
     server = ctx.server()
@@ -361,7 +361,7 @@ def slow_consumer(ctx: CheckContext) -> None:
     ctx.transcript.add("bob", f"received {(bob.received_bytes - start) >> 10} KB")
 
 
-@CHECKS.check("many_clients")
+@CHECKS.check("many_clients", long=True)
 def many_clients(ctx: CheckContext) -> None:
     """50 users at once: a message reaches all 49 others."""
     server = ctx.server()
