@@ -113,13 +113,14 @@ class Server:
         self.address = (str(ip), self.port)
 
     # --- connections -------------------------------------------------------------------
-    def open(self, name: str, rcvbuf: int | None = None) -> TcpPeer:
-        """A new TCP connection, nothing sent yet, reading in the background."""
+    def open(self, name: str, rcvbuf: int | None = None, log: bool = True) -> TcpPeer:
+        """A new TCP connection, nothing sent yet, not reading yet."""
         sock = self.box.socket(self.family, socket.SOCK_STREAM)
         if rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         sock.settimeout(5)
-        self.ctx.transcript.add(name, "connect")
+        if log:
+            self.ctx.transcript.add(name, Text("подключается", "connects"))
         try:
             sock.connect(self.address)
         except OSError as exc:
@@ -224,9 +225,12 @@ class ClientProgram:
         self.prompt: str | None = None
 
     def type(self, line: str) -> None:
-        self.ctx.transcript.add("stdin", f"type {line!r}")
+        self.ctx.transcript.add("stdin", Text(f"набираем {line!r}", f"type {line!r}"))
         if not self.box.write_stdin(line + "\n"):
-            self.ctx.transcript.add("stdin", "(the client no longer reads stdin)")
+            self.ctx.transcript.add(
+                "stdin",
+                Text("(клиент больше не читает stdin)", "(the client no longer reads stdin)"),
+            )
 
     def accept(self, timeout: float = EXPECT_TIMEOUT) -> TcpPeer | None:
         """Wait for the client to connect to the grader's server."""
@@ -240,7 +244,9 @@ class ClientProgram:
                 except (BlockingIOError, TimeoutError):
                     continue
                 sock.setblocking(True)
-                self.ctx.transcript.add("server", "the client connected")
+                self.ctx.transcript.add(
+                    "server", Text("клиент подключился", "the client connected")
+                )
                 self.conn = TcpPeer("server", sock, self.ctx.transcript)
                 self.conn.start_reading()
                 self.ctx._closers.append(self.conn.close)
@@ -327,11 +333,17 @@ class CheckContext:
         if path is None:
             raise StudentProgramMissing(Text("нет файла сервера", "no server file"))
         box = self._new_box()
-        self.transcript.add("grader", f"start {path.name}")
+        self.transcript.add("grader", Text(f"запускаем {path.name}", f"start {path.name}"))
         box.start(self._program_argv(path, box), minimal_environment(box.home))
         protocol = "udp" if self.submission.implementation == "udp" else "tcp"
         entry = wait_listening(box, protocol)
-        self.transcript.add("grader", f"the server listens on {entry.local_ip}:{entry.local_port}")
+        self.transcript.add(
+            "grader",
+            Text(
+                f"сервер слушает {entry.local_ip}:{entry.local_port}",
+                f"the server listens on {entry.local_ip}:{entry.local_port}",
+            ),
+        )
         self._server = Server(self, box, entry)
         return self._server
 
@@ -371,7 +383,13 @@ class CheckContext:
                     listener.setblocking(False)
                     listeners.append(listener)
                     self._closers.append(listener.close)
-        self.transcript.add("grader", f"start {path.name} (the grader plays the server)")
+        self.transcript.add(
+            "grader",
+            Text(
+                f"запускаем {path.name} (сервер изображает грейдер)",
+                f"start {path.name} (the grader plays the server)",
+            ),
+        )
         box.start(self._program_argv(path, box), minimal_environment(box.home))
         program = ClientProgram(self, box, listeners)
         program.prompt = prompt
@@ -403,7 +421,10 @@ class CheckContext:
         if found is None:
             came = peer.received_since_mark()
             self.fail(
-                Text(f"{peer.name} не получил ожидаемого", f"{peer.name} did not get it"),
+                Text(
+                    f"к {peer.name} не пришло ожидаемое за {timeout:.0f} с",
+                    f"what {peer.name} expected did not come within {timeout:.0f}s",
+                ),
                 expected,
                 excerpt(came) if came else None,
                 hint,

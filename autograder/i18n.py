@@ -66,6 +66,7 @@ MESSAGES: dict[str, Text] = {
     ),
     "dropped": Text("(пропущено {n} байт вывода)", "({n} bytes of output dropped)"),
     "nothing": Text("ничего", "nothing"),
+    "same_failure": Text("Так же не прошли", "Failed the same way"),
     "running": Text("Выполняется", "Running"),
     "error_status": Text("ошибка грейдера", "grader error"),
     "duration": Text("Время", "Time"),

@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from autograder.i18n import Text
 from autograder.textmatch import Match, excerpt, find_segment
 
 RECV_KEEP = 8 << 20  # bytes of received text a peer keeps for matching
@@ -38,23 +39,30 @@ def set_send_timeout(sock: socket.socket, seconds: float) -> None:
 
 @dataclass
 class Transcript:
-    """What happened during a check, in order, for the report."""
+    """What happened during a check, in order, for the report (in either language)."""
 
     started: float = field(default_factory=time.monotonic)
-    events: list[tuple[float, str, str]] = field(default_factory=list)
+    events: list[tuple[float, str, Text]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, actor: str, action: str) -> None:
+    def add(self, actor: str, action: Text | str) -> None:
+        text = action if isinstance(action, Text) else Text(action, action)
         with self._lock:
-            self.events.append((time.monotonic() - self.started, actor, action))
+            self.events.append((time.monotonic() - self.started, actor, text))
 
-    def lines(self, limit: int | None = None) -> list[str]:
+    def snapshot(self) -> list[tuple[float, str, Text]]:
         with self._lock:
-            events = list(self.events)
-        rendered = [f"{t:6.2f}s  {actor}: {action}" for t, actor, action in events]
-        if limit is not None and len(rendered) > limit:
-            rendered = [f"… ({len(rendered) - limit} more)", *rendered[-limit:]]
-        return rendered
+            return list(self.events)
+
+
+def render_transcript(
+    events: list[tuple[float, str, Text]], lang: str, limit: int | None = None
+) -> list[str]:
+    """Transcript lines like `  0.12s  alice: sends "hi\\n"`, the last `limit` of them."""
+    lines = [f"{t:6.2f}s  {actor}: {action(lang)}" for t, actor, action in events]
+    if limit is not None and len(lines) > limit:
+        lines = [f"… (+{len(lines) - limit})", *lines[-limit:]]
+    return lines
 
 
 def describe_bytes(data: bytes, limit: int = 60) -> str:
@@ -118,7 +126,9 @@ class TcpPeer:
         """Send everything; False if the server did not take it in time or closed."""
         raw = data.encode() if isinstance(data, str) else data
         if log:
-            self.transcript.add(self.name, f"send {describe_bytes(raw)}")
+            self.transcript.add(
+                self.name, Text(f"отправляет {describe_bytes(raw)}", f"sends {describe_bytes(raw)}")
+            )
         try:
             set_send_timeout(self.sock, timeout)
             self.sock.sendall(raw)
@@ -139,7 +149,13 @@ class TcpPeer:
                 found = find_segment(self.text, needles, self.mark, exclude)
                 if found:
                     self.mark = found.end
-                    self.transcript.add(self.name, f"got {excerpt(found.segment, 80)}")
+                    self.transcript.add(
+                        self.name,
+                        Text(
+                            f"получил {excerpt(found.segment, 80)}",
+                            f"got {excerpt(found.segment, 80)}",
+                        ),
+                    )
                     return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.closed_by_server:
@@ -177,13 +193,15 @@ class TcpPeer:
 
     def leave(self) -> None:
         """A clean close: FIN after everything sent."""
-        self.transcript.add(self.name, "close the connection")
+        self.transcript.add(self.name, Text("закрывает соединение", "closes the connection"))
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_WR)
 
     def reset(self) -> None:
         """An abrupt close: SO_LINGER 0 makes close() send a TCP RST."""
-        self.transcript.add(self.name, "reset the connection (RST)")
+        self.transcript.add(
+            self.name, Text("обрывает соединение (RST)", "resets the connection (RST)")
+        )
         with contextlib.suppress(OSError):
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.sock.close()
@@ -218,7 +236,13 @@ class UdpPeer(TcpPeer):
     def send(self, data: bytes | str, timeout: float = 5.0, log: bool = True) -> bool:
         raw = data.encode() if isinstance(data, str) else data
         if log:
-            self.transcript.add(self.name, f"sendto {describe_bytes(raw)}")
+            self.transcript.add(
+                self.name,
+                Text(
+                    f"отправляет датаграмму {describe_bytes(raw)}",
+                    f"sends a datagram {describe_bytes(raw)}",
+                ),
+            )
         try:
             self.sock.sendto(raw, self.server)
             return True

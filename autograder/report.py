@@ -17,6 +17,7 @@ from rich.text import Text as RichText
 
 from autograder.framework import Hint
 from autograder.i18n import tr
+from autograder.peers import render_transcript
 from autograder.runner import CheckResult, GradeReport
 
 DOCS_PAGE = "common-bugs"
@@ -71,7 +72,9 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
                 "stderr_tail": tail(c.stderr, STDERR_LINES)
                 if c.status in ("failed", "error")
                 else "",
-                "transcript": c.transcript if c.status in ("failed", "error") else [],
+                "transcript": render_transcript(c.transcript, lang)
+                if c.status in ("failed", "error")
+                else [],
                 "duration_s": c.duration_s,
             }
             for c in report.checks
@@ -126,13 +129,29 @@ def render_terminal(
         f"[{colour}]{verdict}[/{colour}] ({tr('passing_score', lang)} {rubric.passing_score})[/bold]"
         f"  [dim]{report.duration_s:.1f} s[/dim]"
     )
+    # Checks that failed the same way (typically: every check that needs a working server)
+    # are shown once, with the others named under it, unless -v asks for everything.
+    groups: dict[tuple[str, str, str], list[CheckResult]] = {}
     for check in report.checks:
-        if check.status in ("failed", "error") or (verbose and check.status != "passed"):
-            render_failure(check, console, lang, verbose)
-        elif verbose:
+        if check.status in ("failed", "error"):
+            key = (
+                check.message(lang) if check.message else "",
+                check.hint.anchor if check.hint else "",
+                check.expected(lang) if check.expected else "",
+            )
+            groups.setdefault(key if not verbose else (check.id, "", ""), []).append(check)
+    for same in groups.values():
+        render_failure(same[0], console, lang, verbose)
+        if len(same) > 1:
+            others = ", ".join(c.id for c in same[1:])
+            console.print(f"  [bold]{tr('same_failure', lang)}:[/] {others}")
+    for check in report.checks:
+        if check.status in ("failed", "error"):
+            continue
+        if verbose:
             console.print()
             console.print(check_line(check, lang))
-            for line in check.transcript:
+            for line in render_transcript(check.transcript, lang):
                 console.print(f"    [dim]{escape(line)}[/dim]")
 
 
@@ -143,11 +162,9 @@ def render_failure(check: CheckResult, console: Console, lang: str, verbose: boo
     label = 18
     if check.message:
         console.print(f"  {escape(check_message(check, lang))}")
-    transcript = check.transcript if verbose else check.transcript[-TRANSCRIPT_LINES:]
+    transcript = render_transcript(check.transcript, lang, None if verbose else TRANSCRIPT_LINES)
     if transcript:
         console.print(f"  [bold]{tr('did', lang)}:[/]")
-        if not verbose and len(check.transcript) > TRANSCRIPT_LINES:
-            console.print(f"    [dim]… (-v: {len(check.transcript)})[/dim]")
         for line in transcript:
             console.print(f"    [dim]{escape(line)}[/dim]")
     if check.expected:

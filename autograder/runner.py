@@ -54,7 +54,7 @@ class CheckResult:
     expected: Text | None = None
     received: str | None = None
     hint: Hint | None = None
-    transcript: list[str] = field(default_factory=list)
+    transcript: list[tuple[float, str, Text]] = field(default_factory=list)
     stderr: str = ""
     stderr_dropped: int = 0
     stdout: str = ""
@@ -185,7 +185,7 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
         status="error" if error else "passed",
         points=0.0,
         max_points=item.points,
-        transcript=ctx.transcript.lines(),
+        transcript=ctx.transcript.snapshot(),
         notes=list(ctx.notes),
         steps=list(ctx.steps),
         program="client" if spec.needs == "client" else "server",
@@ -352,7 +352,7 @@ def _run_all(
                             f"проверка не уложилась в {CHECK_DEADLINE:.0f} с и остановлена",
                             f"the check overran its {CHECK_DEADLINE:.0f}s deadline and was stopped",
                         ),
-                        transcript=ctx.transcript.lines(),
+                        transcript=ctx.transcript.snapshot(),
                     )
                     if progress:
                         progress("done", item.id, results[item.id])

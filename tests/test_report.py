@@ -34,7 +34,7 @@ def sample_report() -> GradeReport:
                     expected=Text('у bob строка "alice: ёлка"', 'bob gets "alice: ёлка"'),
                     received="",
                     hint=hints.SPLIT_UTF8,
-                    transcript=['  0.01s  alice: send "\\xd1"'],
+                    transcript=[(0.01, "alice", Text('отправляет b"\\xd1"', 'sends b"\\xd1"'))],
                     stderr=TRACEBACK,
                 )
             )

@@ -187,7 +187,13 @@ def concurrent(ctx: CheckContext) -> None:
             for user in users:
                 user.send(f"{user.name} says number {n:02d}\n", log=n == 0)
                 server.wait_consumed(user)
-        ctx.transcript.add("grader", f"… each sent {rounds} numbered messages, interleaved")
+        ctx.transcript.add(
+            "grader",
+            Text(
+                f"… каждый отправил {rounds} пронумерованных сообщений вперемешку",
+                f"… each sent {rounds} numbered messages, interleaved",
+            ),
+        )
         for receiver in users:
             start = receiver.mark
             for sender in users:
@@ -209,7 +215,7 @@ def concurrent(ctx: CheckContext) -> None:
         0.5, Text("молчащее соединение никому не мешает", "a silent connection blocks nobody")
     ):
         server.open("silent")  # connects and never sends a nickname
-        ctx.transcript.add("silent", "sends nothing")
+        ctx.transcript.add("silent", Text("ничего не отправляет", "sends nothing"))
         try:
             dave = server.connect("dave")
         except CheckFailed as failure:
@@ -309,7 +315,7 @@ def slow_consumer(ctx: CheckContext) -> None:
     server = ctx.server()
     alice, bob = server.connect("alice"), server.connect("bob")
     server.connect("carol", read=False, rcvbuf=4096)  # joins, then never reads again
-    ctx.transcript.add("carol", "stops reading")
+    ctx.transcript.add("carol", Text("перестаёт читать", "stops reading"))
     volume = 1 << 20 if server.box.isolation == "netns" else 8 << 20
     line = "alice-bulk " + "x" * 1000 + "\n"
     count = volume // len(line)
@@ -323,7 +329,11 @@ def slow_consumer(ctx: CheckContext) -> None:
         sent.set()
 
     ctx.transcript.add(
-        "alice", f"sends {count} lines of {len(line)} bytes ({len(payload) >> 10} KB)"
+        "alice",
+        Text(
+            f"отправляет {count} строк по {len(line)} байт ({len(payload) >> 10} КБ)",
+            f"sends {count} lines of {len(line)} bytes ({len(payload) >> 10} KB)",
+        ),
     )
     threading.Thread(target=pump, daemon=True).start()
     start = bob.received_bytes
@@ -358,7 +368,13 @@ def slow_consumer(ctx: CheckContext) -> None:
                 None,
                 hints.SLOW_CONSUMER,
             )
-    ctx.transcript.add("bob", f"received {(bob.received_bytes - start) >> 10} KB")
+    ctx.transcript.add(
+        "bob",
+        Text(
+            f"получил {(bob.received_bytes - start) >> 10} КБ",
+            f"received {(bob.received_bytes - start) >> 10} KB",
+        ),
+    )
 
 
 @CHECKS.check("many_clients", long=True)
@@ -368,11 +384,17 @@ def many_clients(ctx: CheckContext) -> None:
     names = [f"user{n:02d}" for n in range(50)]
     peers: list[TcpPeer] = []
     for name in names:
-        peer = server.open(name)
+        peer = server.open(name, log=False)
         peer.start_reading()
         peer.send(f"{name}\n", log=False)
         peers.append(peer)
-    ctx.transcript.add("grader", "50 users connected and sent their nicknames")
+    ctx.transcript.add(
+        "grader",
+        Text(
+            "50 участников подключились и отправили имена",
+            "50 users connected and sent their nicknames",
+        ),
+    )
     try:
         for peer in peers:
             server.wait_consumed(peer, timeout=10)

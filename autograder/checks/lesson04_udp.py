@@ -134,11 +134,17 @@ class _UdpServerRole:
         self.client_address: tuple[str, int] | None = None
         self.reply_socket: socket.socket | None = None
         self.received = ""
-        ctx.transcript.add("grader", f"start {path.name} (the grader plays the UDP server)")
+        ctx.transcript.add(
+            "grader",
+            Text(
+                f"запускаем {path.name} (UDP-сервер изображает грейдер)",
+                f"start {path.name} (the grader plays the UDP server)",
+            ),
+        )
         self.box.start(ctx._program_argv(path, self.box), minimal_environment(self.box.home))
 
     def type(self, line: str) -> None:
-        self.ctx.transcript.add("stdin", f"type {line!r}")
+        self.ctx.transcript.add("stdin", Text(f"набираем {line!r}", f"type {line!r}"))
         self.box.write_stdin(line + "\n")
 
     def wait_datagram(self, needle: str, timeout: float = 3.0) -> bool:
@@ -153,13 +159,13 @@ class _UdpServerRole:
                     continue
                 self.client_address, self.reply_socket = address, s
                 text = data.decode("utf-8", errors="replace")
-                self.ctx.transcript.add("server", f"got {text!r}")
+                self.ctx.transcript.add("server", Text(f"получил {text!r}", f"got {text!r}"))
                 self.received += text + "\n"
         return needle in self.received
 
     def send(self, text: str) -> None:
         assert self.reply_socket is not None and self.client_address is not None
-        self.ctx.transcript.add("server", f"sendto {text!r}")
+        self.ctx.transcript.add("server", Text(f"отправляет {text!r}", f"sends {text!r}"))
         self.reply_socket.sendto(text.encode(), self.client_address)
 
     def output(self) -> str:
