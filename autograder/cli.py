@@ -97,6 +97,8 @@ class ProgressDisplay:
         self.lang = lang
         self.enabled = enabled
         self.running: list[str] = []
+        self.total = 0
+        self.done = 0
         self.lock = threading.Lock()
         self.live: Live | None = None
 
@@ -114,12 +116,19 @@ class ProgressDisplay:
 
     def _render(self) -> Spinner:
         names = ", ".join(self.running) or "…"
-        return Spinner("dots", text=f"{tr('running', self.lang)}: {names}")
+        return Spinner(
+            "dots", text=f"{self.done}/{self.total} · {tr('running', self.lang)}: {names}"
+        )
 
     def __call__(self, event: str, check_id: str, result: CheckResult | None) -> None:
         if not self.enabled:
             return
         with self.lock:
+            if event == "plan":
+                self.total = int(check_id)
+                return
+            if event == "done":
+                self.done += 1
             if event == "start":
                 self.running.append(check_id)
             elif check_id in self.running:

@@ -269,6 +269,14 @@ def grade(
     )
 
 
+def _started(
+    progress: Progress | None, spec: CheckSpec, item: RubricItem, ctx: CheckContext
+) -> CheckResult:
+    if progress:
+        progress("start", item.id, None)
+    return run_check(spec, item, ctx)
+
+
 def _run_all(
     items: list[RubricItem],
     checks: CheckSet,
@@ -290,6 +298,8 @@ def _run_all(
         max_workers=max(1, jobs), thread_name_prefix="check"
     )
     interrupted = False
+    if progress:
+        progress("plan", str(len(items)), None)
     try:
         while pending or running:
             if interrupt is not None and interrupt.is_set():
@@ -321,10 +331,8 @@ def _run_all(
                         progress("done", item.id, results[item.id])
                     continue
                 ctx = CheckContext(factory, submission)
-                future = pool.submit(run_check, spec, item, ctx)
+                future = pool.submit(_started, progress, spec, item, ctx)
                 running[future] = (item, ctx, time.monotonic() + CHECK_DEADLINE)
-                if progress:
-                    progress("start", item.id, None)
             if not running:
                 continue
             done, _ = concurrent.futures.wait(
