@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autograder.checks import lesson04, lesson04_udp
 from autograder.framework import (
@@ -63,6 +64,13 @@ class CheckResult:
     duration_s: float = 0.0
     blocking: bool = True
     program: str = "server"  # whose output stderr/stdout are: "server" or "client"
+
+    @classmethod
+    def not_run(cls, item: RubricItem, status: str, message: Text, **extra: Any) -> CheckResult:
+        """The result of a check that was skipped, stopped or never started."""
+        return cls(
+            item.id, item.title, item.group, status, 0.0, item.points, message=message, **extra
+        )
 
 
 @dataclass
@@ -315,14 +323,10 @@ def _run_all(
                     d for d in parents if results[d].status != "passed" and results[d].blocking
                 ]
                 if blocked:
-                    results[item.id] = CheckResult(
-                        item.id,
-                        item.title,
-                        item.group,
+                    results[item.id] = CheckResult.not_run(
+                        item,
                         "skipped",
-                        0.0,
-                        item.points,
-                        message=Text(
+                        Text(
                             f"пропущена: не прошла проверка «{blocked[0]}»",
                             f"skipped: check '{blocked[0]}' did not pass",
                         ),
@@ -349,14 +353,10 @@ def _run_all(
                     ctx.cancelled.set()
                     ctx.close()  # kills its programs and sockets: the check's thread unblocks
                     running.pop(future)
-                    results[item.id] = CheckResult(
-                        item.id,
-                        item.title,
-                        item.group,
+                    results[item.id] = CheckResult.not_run(
+                        item,
                         "error",
-                        0.0,
-                        item.points,
-                        message=Text(
+                        Text(
                             f"проверка не уложилась в {CHECK_DEADLINE:.0f} с и остановлена",
                             f"the check overran its {CHECK_DEADLINE:.0f}s deadline and was stopped",
                         ),
@@ -371,13 +371,7 @@ def _run_all(
         pool.shutdown(wait=False, cancel_futures=True)
     for item in items:
         if item.id not in results:
-            results[item.id] = CheckResult(
-                item.id,
-                item.title,
-                item.group,
-                "error",
-                0.0,
-                item.points,
-                message=Text("грейдер прерван", "the grader was interrupted"),
+            results[item.id] = CheckResult.not_run(
+                item, "error", Text("грейдер прерван", "the grader was interrupted")
             )
     return interrupted

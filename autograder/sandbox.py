@@ -522,6 +522,10 @@ class PortSandbox(Sandbox):
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._proc.wait(3)
         self.close_stdin()
+        if self.stdout and self.stderr:
+            self.stdout.join(0.2)
+            self.stderr.join(0.2)
+            self._kill_pipe_holders()
         for tail in (self.stdout, self.stderr):
             if tail:
                 tail.join()
@@ -530,6 +534,38 @@ class PortSandbox(Sandbox):
                 if stream:
                     stream.close()
         self.exited.set()
+
+    def _kill_pipe_holders(self) -> None:
+        """Kill whoever still writes to this program's stdout/stderr after its tree died.
+
+        A double-forked daemon leaves the process tree (setsid, its parent exits) but keeps
+        the inherited pipes; we are its subreaper, so it is one of our descendants. Without
+        this it would serve on the host until the grading ends, and each output tail would
+        wait out its join timeout for an EOF that never comes.
+        """
+        open_tails = [t for t in (self.stdout, self.stderr) if t and t._thread.is_alive()]
+        if not open_tails or not sys.platform.startswith("linux"):
+            return
+        pipes = set()
+        for tail in open_tails:
+            with contextlib.suppress(OSError, ValueError):
+                pipes.add(f"pipe:[{os.fstat(tail._stream.fileno()).st_ino}]")
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process().children(recursive=True):
+                if pipes & _open_files(child.pid):
+                    with contextlib.suppress(psutil.Error):
+                        child.kill()
+
+
+def _open_files(pid: int) -> set[str]:
+    """What each open descriptor of a process points to ("pipe:[123]", paths...)."""
+    found = set()
+    fd_dir = f"/proc/{pid}/fd"
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(fd_dir):
+            with contextlib.suppress(OSError):
+                found.add(os.readlink(f"{fd_dir}/{fd}"))
+    return found
 
 
 @dataclass
