@@ -468,6 +468,20 @@ class CheckContext:
         return self._boxes[0] if self._boxes else None
 
 
+EXITED_CLEANLY = Hint(
+    Text(
+        "Сервер сам завершился без ошибки: главный поток дошёл до конца программы (нет "
+        "вечного цикла accept(), или все потоки — daemon), либо сервер ушёл в фон "
+        "(fork). Сервер должен работать на переднем плане, пока его не остановят.",
+        "The server ended by itself without an error: the main thread reached the end "
+        "of the program (no endless accept() loop, or only daemon threads left), or it "
+        "went to the background (fork). A server must keep running in the foreground "
+        "until it is stopped.",
+    ),
+    "server-exits",
+)
+
+
 def wait_listening(
     box: Sandbox, protocol: str = "tcp", timeout: float = READY_TIMEOUT
 ) -> SocketEntry:
@@ -484,7 +498,9 @@ def wait_listening(
                     f"сервер завершился при запуске (код {box.exit_status})",
                     f"the server exited while starting (status {box.exit_status})",
                 ),
-                hint=Hint(
+                hint=EXITED_CLEANLY
+                if box.exit_status == 0
+                else Hint(
                     Text(
                         "Посмотрите трассировку ниже. Если там «Address already in use» — "
                         "порт занят другим процессом или сервер не ставит SO_REUSEADDR.",

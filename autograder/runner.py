@@ -368,6 +368,9 @@ def _run_all(
         for _future, (_item, ctx, _) in running.items():
             ctx.cancelled.set()
             ctx.close()
+        # Their programs and sockets are gone, so the checks fail fast; give them a moment
+        # to unwind before the factory removes the files they ran from.
+        concurrent.futures.wait(running, timeout=2)
         pool.shutdown(wait=False, cancel_futures=True)
     for item in items:
         if item.id not in results:

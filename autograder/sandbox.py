@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -202,7 +203,9 @@ def namespaces_available() -> bool:
 
 
 def _unshare_prefix() -> list[str]:
-    prefix = ["unshare", "--net", "--pid", "--fork", "--kill-child"]
+    # --mount-proc: a /proc of its own, so a student program sees (and can read the
+    # environment of) no process but its own, not those of other gradings running at once.
+    prefix = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
     if os.geteuid() != 0:
         prefix[1:1] = ["--user", "--map-root-user"]
     return prefix
@@ -219,6 +222,10 @@ class Sandbox:
         self.uid = uid
         self.limits = limits
         self.exited = threading.Event()
+        # start() and close() exclude each other: once closed, nothing starts any more
+        # (a check still unwinding after an interrupt must not spawn a new program).
+        self._state_lock = threading.Lock()
+        self._closed = False
         self.exit_status: int | None = None
         self.stdout: OutputTail | None = None
         self.stderr: OutputTail | None = None
@@ -370,6 +377,12 @@ class NamespaceSandbox(Sandbox):
 
     def start(self, argv: list[str], env: dict[str, str]) -> None:
         self.started_at = time.monotonic()
+        with self._state_lock:
+            if self._closed:
+                raise SandboxError("the sandbox is closed")
+            self._spawn(argv, env)
+
+    def _spawn(self, argv: list[str], env: dict[str, str]) -> None:
         self._request(
             {
                 "op": "spawn",
@@ -392,6 +405,8 @@ class NamespaceSandbox(Sandbox):
         # Closing the control socket makes the jail (PID 1) exit, and the kernel then
         # kills every process left in the namespace. shutdown() first: a plain close()
         # would not release the reader thread blocked in recv, and the jail would see no EOF.
+        with self._state_lock:
+            self._closed = True
         with contextlib.suppress(OSError):
             self._control.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
@@ -420,6 +435,56 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return int(probe.getsockname()[1])
 
 
+_ports_lock = threading.Lock()
+_reserved_ports: set[int] = set()
+# A child forked while a port probe is open holds a copy of the probe, bound to the port,
+# until it execs (with preexec_fn that takes milliseconds): the sandbox that was handed
+# the port then fails to bind it. Probing and forking therefore never overlap.
+_fork_lock = threading.Lock()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def reserve_port() -> int:
+    """A free port that no other sandbox of this grader holds, for one sandbox's lifetime.
+
+    Picked below the kernel's ephemeral range when there is room: `bind(0)` and the
+    grader's own connections take ports from that range at any moment, and two sandboxes
+    created at once could be handed the same port, or a probe could hold a port for an
+    instant just as another sandbox binds it ("Address already in use", flaky checks).
+    """
+    low = _ephemeral_low()
+    with _ports_lock, _fork_lock:
+        if low > 12000:
+            for _ in range(100):
+                port = random.randint(low - 10000, low - 1)
+                if port in _reserved_ports:
+                    continue
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                    try:
+                        probe.bind(("127.0.0.1", port))
+                    except OSError:
+                        continue
+                _reserved_ports.add(port)
+                return port
+        for _ in range(100):
+            port = free_port()
+            if port not in _reserved_ports:
+                break
+        _reserved_ports.add(port)
+        return port
+
+
+def release_port(port: int) -> None:
+    with _ports_lock:
+        _reserved_ports.discard(port)
+
+
 def _read_host_netstat() -> list[SocketEntry] | None:
     tables = {}
     for name in ("tcp", "tcp6", "udp", "udp6"):
@@ -436,8 +501,8 @@ class PortSandbox(Sandbox):
     isolation = "ports"
 
     def __init__(self, workdir: Path, uid: int | None, limits: Limits) -> None:
-        super().__init__(workdir, None, limits)
-        self.port = free_port()
+        super().__init__(workdir, uid, limits)
+        self.port = reserve_port()
         self._proc: subprocess.Popen[bytes] | None = None
         self._seen: dict[int, float] = {}
 
@@ -467,25 +532,34 @@ class PortSandbox(Sandbox):
     def start(self, argv: list[str], env: dict[str, str]) -> None:
         limits = self.limits
 
-        def restrict() -> None:  # runs in the child between fork and exec
-            import resource
+        if sys.platform != "win32":
+            import resource  # imported here, so the child below finds it loaded
 
+        def restrict() -> None:  # runs in the child between fork and exec
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
             resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
 
         self.started_at = time.monotonic()
-        self._proc = subprocess.Popen(
-            argv,
-            cwd=self.cwd,
-            env={**env, "CHAT_PORT": str(self.port)},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=restrict if sys.platform != "win32" else None,  # noqa: PLW1509
-        )
+        with self._state_lock, _fork_lock:  # _fork_lock: no port probe open while forking
+            if self._closed:
+                raise SandboxError("the sandbox is closed")
+            self._proc = subprocess.Popen(
+                argv,
+                cwd=self.cwd,
+                env={**env, "CHAT_PORT": str(self.port)},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=restrict if sys.platform != "win32" else None,  # noqa: PLW1509
+                # As root, run the student as nobody: it cannot read the grader's files,
+                # memory or /proc/PID/environ (the namespace mode does the same in jail.py).
+                user=self.uid,
+                group=self.uid,
+                extra_groups=[] if self.uid is not None else None,
+            )
         self._stdin = self._proc.stdin
         self.stdout = OutputTail(self._proc.stdout)
         self.stderr = OutputTail(self._proc.stderr)
@@ -509,7 +583,10 @@ class PortSandbox(Sandbox):
         return pids
 
     def close(self) -> None:
+        with self._state_lock:
+            self._closed = True
         if self._proc is None:
+            release_port(self.port)
             return
         self.process_ids()  # remember the latest descendants before killing the root
         with contextlib.suppress(OSError):
@@ -534,6 +611,7 @@ class PortSandbox(Sandbox):
                 if stream:
                     stream.close()
         self.exited.set()
+        release_port(self.port)
 
     def _kill_pipe_holders(self) -> None:
         """Kill whoever still writes to this program's stdout/stderr after its tree died.
@@ -582,21 +660,25 @@ class SandboxFactory:
         elif self.isolation == "netns" and not namespaces_available():
             raise SandboxError("network namespaces are not available on this system")
         self.python, self.uid = student_python()
-        if self.isolation == "ports":
-            self.uid = None
-            self.python = sys.executable
+        hide_grader_environment()
         self.workdir = prepare_workdir(self.source, self.uid)
         self._live: set[Sandbox] = set()
         self._lock = threading.Lock()
+        self._closed = False
         if self.isolation == "ports":
             become_subreaper()
 
     def create(self) -> Sandbox:
+        if self._closed:
+            raise SandboxError("the grading was stopped")
         cls = NamespaceSandbox if self.isolation == "netns" else PortSandbox
         box = cls(self.workdir, self.uid, self.limits)
         with self._lock:
-            self._live.add(box)
-        return box
+            if not self._closed:
+                self._live.add(box)
+                return box
+        box.close()  # the grading was stopped while this one was being made
+        raise SandboxError("the grading was stopped")
 
     def release(self, box: Sandbox) -> None:
         box.close()
@@ -606,6 +688,7 @@ class SandboxFactory:
     def close(self) -> None:
         """Stop everything still running and delete the copied submission."""
         with self._lock:
+            self._closed = True
             boxes = list(self._live)
             self._live.clear()
         for box in boxes:
@@ -613,6 +696,18 @@ class SandboxFactory:
         if self.isolation == "ports":
             reap_orphans()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def hide_grader_environment() -> None:
+    """Make the grader non-dumpable: its /proc/PID/environ (CI secrets) and memory become
+    unreadable to every unprivileged process, student programs of the same user included.
+    The flag is reset on exec, so it does not spread to the programs the grader starts."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
 
 
 def become_subreaper() -> None:
