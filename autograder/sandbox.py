@@ -251,6 +251,18 @@ class Sandbox:
         except (BrokenPipeError, OSError, ValueError):
             return False
 
+    def _finish(self, proc: subprocess.Popen[bytes]) -> None:
+        """After the program is gone: drain the output readers and close every pipe."""
+        self.close_stdin()
+        for tail in (self.stdout, self.stderr):
+            if tail:
+                tail.join()
+        for stream in (proc.stdout, proc.stderr):
+            with contextlib.suppress(OSError):
+                if stream:
+                    stream.close()
+        self.exited.set()
+
     def close_stdin(self) -> None:
         if self._stdin is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -418,15 +430,7 @@ class NamespaceSandbox(Sandbox):
                 os.killpg(self._proc.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(3)
-        self.close_stdin()
-        for tail in (self.stdout, self.stderr):
-            if tail:
-                tail.join()
-        for stream in (self._proc.stdout, self._proc.stderr):
-            with contextlib.suppress(OSError):
-                if stream:
-                    stream.close()
-        self.exited.set()
+        self._finish(self._proc)
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -598,19 +602,11 @@ class PortSandbox(Sandbox):
                     p.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._proc.wait(3)
-        self.close_stdin()
         if self.stdout and self.stderr:
             self.stdout.join(0.2)
             self.stderr.join(0.2)
             self._kill_pipe_holders()
-        for tail in (self.stdout, self.stderr):
-            if tail:
-                tail.join()
-        for stream in (self._proc.stdout, self._proc.stderr):
-            with contextlib.suppress(OSError):
-                if stream:
-                    stream.close()
-        self.exited.set()
+        self._finish(self._proc)
         release_port(self.port)
 
     def _kill_pipe_holders(self) -> None:
