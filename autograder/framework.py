@@ -419,6 +419,10 @@ class CheckContext:
         """Wait for a segment with every needle at `peer`, or fail with what came."""
         found = peer.expect(*needles, timeout=timeout, exclude=exclude)
         if found is None:
+            if peer.received_bytes == 0 and peer.name != "server":
+                from autograder.hints import NOTHING_TO_OTHERS
+
+                hint = NOTHING_TO_OTHERS
             came = peer.received_since_mark()
             self.fail(
                 Text(
@@ -482,6 +486,44 @@ EXITED_CLEANLY = Hint(
 )
 
 
+CRASHED_AT_START = Hint(
+    Text(
+        "Сервер упал при запуске: причина — в последней строке трассировки ниже.",
+        "The server crashed while starting: the cause is on the last line of the traceback below.",
+    ),
+    "server-exits",
+)
+PORT_IN_USE = Hint(
+    Text(
+        "«Address already in use»: порт занят другим процессом (например, прошлым запуском "
+        "вашего сервера) или сервер не ставит SO_REUSEADDR перед bind().",
+        "'Address already in use': the port is taken by another process (say, an earlier "
+        "run of your server) or the server does not set SO_REUSEADDR before bind().",
+    ),
+    "port",
+)
+SYNTAX_AT_START = Hint(
+    Text(
+        "Python не смог разобрать файл: исправьте синтаксическую ошибку (файл и строка — "
+        "в трассировке ниже).",
+        "Python could not parse the file: fix the syntax error (file and line are in the "
+        "traceback below).",
+    ),
+    "syntax-error",
+)
+
+
+def startup_hint(status: int | None, stderr: str) -> Hint:
+    """The likely bug behind a server that exited before it listened."""
+    if status == 0:
+        return EXITED_CLEANLY
+    if "SyntaxError" in stderr or "IndentationError" in stderr:
+        return SYNTAX_AT_START
+    if "Address already in use" in stderr:
+        return PORT_IN_USE
+    return CRASHED_AT_START
+
+
 def wait_listening(
     box: Sandbox, protocol: str = "tcp", timeout: float = READY_TIMEOUT
 ) -> SocketEntry:
@@ -498,17 +540,7 @@ def wait_listening(
                     f"сервер завершился при запуске (код {box.exit_status})",
                     f"the server exited while starting (status {box.exit_status})",
                 ),
-                hint=EXITED_CLEANLY
-                if box.exit_status == 0
-                else Hint(
-                    Text(
-                        "Посмотрите трассировку ниже. Если там «Address already in use» — "
-                        "порт занят другим процессом или сервер не ставит SO_REUSEADDR.",
-                        "Read the traceback below. 'Address already in use' means the port "
-                        "is taken by another process or the server does not set SO_REUSEADDR.",
-                    ),
-                    "server-exits",
-                ),
+                hint=startup_hint(box.exit_status, box.stderr_text()),
             )
         if time.monotonic() > deadline:
             cpu = box.cpu_seconds()

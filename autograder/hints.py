@@ -27,6 +27,15 @@ NO_BROADCAST = Hint(
     ),
     "broadcast",
 )
+NOTHING_TO_OTHERS = Hint(
+    Text(
+        "Этому участнику за всю проверку не пришло вообще ничего: сервер не отправляет "
+        "другим клиентам (нет рассылки, или она уходит обратно автору).",
+        "This user received nothing at all during the whole check: the server sends "
+        "nothing to the other clients (no broadcast, or it goes back to the sender).",
+    ),
+    "broadcast",
+)
 NO_SENDER_NAME = Hint(
     Text(
         'Текст дошёл, но без имени автора: отправляйте f"{name}: {text}".',

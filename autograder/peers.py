@@ -204,6 +204,11 @@ class TcpPeer:
         )
         with contextlib.suppress(OSError):
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # The kernel sends the RST when the socket is finally released, which waits for
+            # our reader thread's recv() to return: SHUT_RD wakes it without sending a thing.
+            if self._reader is not None:
+                self.sock.shutdown(socket.SHUT_RD)
+                self._reader.join(2)
             self.sock.close()
 
     def close(self) -> None:
