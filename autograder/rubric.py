@@ -111,7 +111,11 @@ def load_rubric(path: Path) -> Rubric:
 def rubric_for_lesson(lesson: str) -> Rubric:
     path = RUBRICS / f"{lesson}.toml"
     if not path.exists():
-        raise RubricError(
-            f"no rubric for lesson {lesson!r} (available: {', '.join(available_lessons())})"
-        )
+        available = ", ".join(available_lessons())
+        if lesson in {"01", "02", "03"}:
+            raise RubricError(
+                f"automatic checks for lesson {lesson} are not available yet (available: "
+                f"{available}); check this lesson by hand as its README describes"
+            )
+        raise RubricError(f"no rubric for lesson {lesson!r} (available: {available})")
     return load_rubric(path)

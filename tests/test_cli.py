@@ -98,3 +98,9 @@ def test_k_runs_only_the_named_checks_and_text_report_goes_to_stdout() -> None:
 def test_unknown_check_id_exits_2() -> None:
     proc = run("solutions/04", "-k", "nonsense")
     assert proc.returncode == 2 and "no such check" in proc.stderr
+
+
+def test_lessons_without_checks_yet_say_so() -> None:
+    proc = run("lessons/02")
+    assert proc.returncode == 2
+    assert "not available yet" in proc.stderr and "README" in proc.stderr
