@@ -104,3 +104,23 @@ def test_lessons_without_checks_yet_say_so() -> None:
     proc = run("lessons/02")
     assert proc.returncode == 2
     assert "not available yet" in proc.stderr and "README" in proc.stderr
+
+
+@pytest.mark.slow
+def test_parallel_gradings_of_hard_coded_port_9090_do_not_collide() -> None:
+    """Two servers that both bind 127.0.0.1:9090, graded at the same moment, both pass."""
+    folder = "tests/submissions/04-no-reuseaddr"  # hard-coded 9090, no SO_REUSEADDR
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "autograder", folder, "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for _ in range(2)
+    ]
+    reports = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert [r["score"] for r in reports] == [100, 100], [
+        [c["message"] for c in r["checks"] if c["status"] != "passed"] for r in reports
+    ]
