@@ -85,11 +85,15 @@ def receive_loop(sock):
     os._exit(0)
 
 
-def chat(sock):
+def chat(sock, greeting):
     """Разговор через подключённый sock: набранное — туда, принятое — на экран."""
-    # daemon=True: когда главный поток закончит, процесс не будет ждать получателя.
-    threading.Thread(target=receive_loop, args=(sock,), daemon=True).start()
     try:
+        # Всё — внутри try: Ctrl+C может прийти в любой миг, и если он попадёт между
+        # приветствием и try, except его не поймает — вылетит трассировка.
+        # daemon=True: когда главный поток закончит, процесс не будет ждать получателя.
+        threading.Thread(target=receive_loop, args=(sock,), daemon=True).start()
+        # flush=True: когда stdout — канал (pipe), а не терминал, Python копит вывод в буфере.
+        print(greeting, flush=True)
         while True:
             try:
                 line = input()  # без приглашения: оно перемешалось бы с чужими строками
@@ -129,12 +133,7 @@ def main():
     except OSError as error:
         print(f"Не удалось подключиться к {HOST}:{args.port}: {error}", file=sys.stderr)
         sys.exit(1)
-    # flush=True: когда stdout — канал (pipe), а не терминал, Python копит вывод в буфере.
-    print(
-        f"Подключено к {HOST}:{args.port}. Пишите сообщения; {EXIT_WORD} — выход.",
-        flush=True,
-    )
-    chat(sock)
+    chat(sock, f"Подключено к {HOST}:{args.port}. Пишите сообщения; {EXIT_WORD} — выход.")
 
 
 if __name__ == "__main__":

@@ -92,11 +92,15 @@ def receive_loop(sock):
     os._exit(0)
 
 
-def chat(sock):
+def chat(sock, greeting):
     """Разговор через подключённый sock: набранное — туда, принятое — на экран."""
-    # daemon=True: когда главный поток закончит, процесс не будет ждать получателя.
-    threading.Thread(target=receive_loop, args=(sock,), daemon=True).start()
     try:
+        # Всё — внутри try: Ctrl+C может прийти в любой миг, и если он попадёт между
+        # приветствием и try, except его не поймает — вылетит трассировка.
+        # daemon=True: когда главный поток закончит, процесс не будет ждать получателя.
+        threading.Thread(target=receive_loop, args=(sock,), daemon=True).start()
+        # flush=True: когда stdout — канал (pipe), а не терминал, Python копит вывод в буфере.
+        print(greeting, flush=True)
         while True:
             try:
                 line = input()  # без приглашения: оно перемешалось бы с чужими строками
@@ -147,11 +151,10 @@ def main():
         # Разговор только один: перестаём слушать, чтобы второй клиент сразу получил
         # отказ, а не ждал в очереди accept, который никогда не случится.
         server.close()
-    print(
+    chat(
+        conn,
         f"{PEER_NAME} подключился ({addr[0]}:{addr[1]}). Пишите сообщения; {EXIT_WORD} — выход.",
-        flush=True,
     )
-    chat(conn)
 
 
 if __name__ == "__main__":
