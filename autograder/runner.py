@@ -198,11 +198,13 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
         steps=list(ctx.steps),
         program="client" if spec.needs == "client" else "server",
     )
+    # Close first: it drains the program's pipes to their end, so the last lines it wrote
+    # before dying (its traceback) are in the report, not lost to a reader still behind.
+    ctx.close()
     if box is not None:
         result.stderr = box.stderr_text()
         result.stderr_dropped = box.stderr.dropped if box.stderr else 0
         result.stdout = box.stdout_text()
-    ctx.close()
     if error:
         result.message = error
     else:
