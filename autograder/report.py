@@ -72,6 +72,7 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
                 "stderr_tail": tail(c.stderr, STDERR_LINES)
                 if c.status in ("failed", "error")
                 else "",
+                "stderr_dropped_bytes": c.stderr_dropped,
                 "transcript": render_transcript(c.transcript, lang)
                 if c.status in ("failed", "error")
                 else [],

@@ -244,3 +244,21 @@ def test_student_cannot_read_the_graders_environment(isolation: str, grading_tmp
     assert tail.strip(), "the submission did not run: nothing on its stderr"
     assert_no_canary(proc.stdout, proc.stderr, tail)
     assert_nothing_left(grading_tmp, folder)
+
+
+@pytest.mark.slow
+def test_output_flood_keeps_the_report_small_and_says_what_was_dropped(grading_tmp: Path) -> None:
+    folder = ROOT / "tests" / "submissions" / "04-hostile-output-flood"
+    proc = subprocess.run(
+        grader(folder, "--format", "json", "-k", "join"),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=grader_env(grading_tmp),
+        timeout=60,
+        check=False,
+    )
+    report = json.loads(proc.stdout)
+    assert len(proc.stdout) < 200_000
+    assert report["checks"][0]["stderr_dropped_bytes"] > 1_000_000
+    assert_nothing_left(grading_tmp, folder)
