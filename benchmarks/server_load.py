@@ -140,7 +140,7 @@ def measure(clients: int, burst: int) -> dict[str, object]:
         started = time.perf_counter()
         senders = [
             threading.Thread(target=u.sock.sendall, args=(data,), daemon=True)
-            for u, data in zip(users, payload)
+            for u, data in zip(users, payload, strict=True)
         ]
         for t in senders:
             t.start()

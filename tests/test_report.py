@@ -81,6 +81,7 @@ def test_json_has_the_documented_contract() -> None:
             "message",
             "hint",
             "duration_s",
+            "stderr_dropped_bytes",
         } <= set(check)
         assert check["status"] in {"passed", "failed", "skipped", "error"}
     utf8 = next(c for c in data["checks"] if c["id"] == "utf8")
