@@ -131,9 +131,7 @@ def measure(clients: int, burst: int) -> dict[str, object]:
         for user in receivers:
             if not user.wait_until(lambda u: all(t in u.arrivals for t in sent), DEADLINE):
                 raise RuntimeError("latency messages were lost")
-        latencies = sorted(
-            (u.arrivals[tag] - sent[tag]) * 1000 for u in receivers for tag in sent
-        )
+        latencies = sorted((u.arrivals[tag] - sent[tag]) * 1000 for u in receivers for tag in sent)
 
         # Throughput: everyone at once.
         payload = [b"".join(f"burst {u.name} {k}\n".encode() for k in range(burst)) for u in users]
@@ -187,7 +185,9 @@ def main() -> int:
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"server_load-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
-    path.write_text(json.dumps({"cpus": os.cpu_count(), "load": os.getloadavg(), "results": results}, indent=2))
+    path.write_text(
+        json.dumps({"cpus": os.cpu_count(), "load": os.getloadavg(), "results": results}, indent=2)
+    )
     print(f"\nwritten to {path.relative_to(ROOT)}")
     return 0
 
