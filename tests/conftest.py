@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# Pause between fragments so TCP delivers them as separate segments: there is no event
+# to wait for on the sending side, so this is the one deliberate sleep.
+FRAGMENT_GAP = 0.05
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -219,3 +223,68 @@ def clients() -> Iterator[Callable[[int], LineClient]]:
     yield connect
     for client in opened:
         client.close()
+
+
+# --- helpers shared by the solution tests --------------------------------------------
+
+
+def send_in_fragments(sock: socket.socket, data: bytes, cuts: list[int]) -> None:
+    """Send `data` cut at the byte offsets in `cuts`, each piece its own segment."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    start = 0
+    for cut in [*cuts, len(data)]:
+        sock.sendall(data[start:cut])
+        start = cut
+        time.sleep(FRAGMENT_GAP)
+
+
+class Console:
+    """A program's stdin and stdout: type lines, wait for printed lines with a deadline."""
+
+    def __init__(self, program) -> None:
+        self.program = program
+        self.lines: list[str] = []
+        self.position = 0  # lines before this index were already matched
+        self.changed = threading.Condition()
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        try:
+            for raw in iter(self.program.proc.stdout.readline, b""):
+                with self.changed:
+                    self.lines.append(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+                    self.changed.notify_all()
+        except (OSError, ValueError):  # the fixture closed the pipe at teardown
+            pass
+
+    def type(self, line: str) -> None:
+        self.program.proc.stdin.write((line + "\n").encode())
+        self.program.proc.stdin.flush()
+
+    def close_input(self) -> None:
+        self.program.proc.stdin.close()
+
+    def expect(self, text: str, timeout: float = 5.0) -> str:
+        """The next printed line that contains `text`; fail with everything printed."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for index in range(self.position, len(self.lines)):
+                    if text in self.lines[index]:
+                        self.position = index + 1
+                        return self.lines[index]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"{self.program.path.name} printed no line with {text!r} within "
+                        f"{timeout}s; printed {self.lines!r}"
+                    )
+                self.changed.wait(remaining)
+
+
+def exit_code(program, timeout: float = 5.0) -> int:
+    """Wait for the program to end by itself; fail if it does not within `timeout`."""
+    try:
+        return program.proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"{program.path.name} still running after {timeout}s") from None

@@ -69,6 +69,21 @@ def grader_env(tmp: Path) -> dict[str, str]:
     return {**os.environ, **CANARIES, "TMPDIR": str(tmp)}
 
 
+def run_grader(
+    tmp: Path, folder: Path, *extra: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The real CLI on `folder`, with the canaries in its environment and `tmp` as TMPDIR."""
+    return subprocess.run(
+        grader(folder, *extra),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=grader_env(tmp),
+        timeout=timeout,
+        check=False,
+    )
+
+
 def leftovers(tmp: Path, folder: Path | None = None) -> list[psutil.Process]:
     """Processes that belong to a grading: working in its temporary dir, or naming it."""
     marks = [str(tmp)] + ([str(folder)] if folder else [])
@@ -117,15 +132,7 @@ def test_hostile_submission_is_contained(folder: Path, grading_tmp: Path) -> Non
     expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
     limit = expected.get("max_seconds", 60)
     started = time.monotonic()
-    proc = subprocess.run(
-        grader(folder, "--format", "json"),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=grader_env(grading_tmp),
-        timeout=limit + 30,
-        check=False,
-    )
+    proc = run_grader(grading_tmp, folder, "--format", "json", timeout=limit + 30)
     elapsed = time.monotonic() - started
     assert proc.returncode == expected["exit_code"], proc.stderr[-2000:]
     assert elapsed < limit, f"{folder.name}: took {elapsed:.1f}s, limit {limit}s"
@@ -148,15 +155,7 @@ def test_leftover_detection_sees_a_process_of_the_grading(grading_tmp: Path) -> 
 @pytest.mark.slow
 def test_printed_environment_is_the_minimal_one(grading_tmp: Path) -> None:
     folder = ROOT / "tests" / "submissions" / "04-hostile-prints-environment"
-    proc = subprocess.run(
-        grader(folder, "--format", "json", "-k", "client_sends"),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=grader_env(grading_tmp),
-        timeout=60,
-        check=False,
-    )
+    proc = run_grader(grading_tmp, folder, "--format", "json", "-k", "client_sends", timeout=60)
     report = json.loads(proc.stdout)
     tail = next(c["stderr_tail"] for c in report["checks"] if c["id"] == "client_sends")
     assert "PATH=" in tail  # the student's environment was printed and reported ...
@@ -171,15 +170,7 @@ def test_fallback_isolation_is_contained(grading_tmp: Path) -> None:
     """`--isolation ports`: same guarantees with free ports and process-tree tracking."""
     folder = ROOT / "solutions" / "04"
     started = time.monotonic()
-    proc = subprocess.run(
-        grader(folder, "--format", "json", "--isolation", "ports"),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=grader_env(grading_tmp),
-        timeout=90,
-        check=False,
-    )
+    proc = run_grader(grading_tmp, folder, "--format", "json", "--isolation", "ports", timeout=90)
     elapsed = time.monotonic() - started
     report = json.loads(proc.stdout)
     assert report["isolation"] == "ports"
@@ -230,14 +221,16 @@ def test_interrupted_grading_stops_quickly_and_cleanly(
 def test_student_cannot_read_the_graders_environment(isolation: str, grading_tmp: Path) -> None:
     """A server that dumps every /proc/*/environ it can read finds no secret of the grader."""
     folder = ROOT / "tests" / "submissions" / "04-hostile-reads-grader-env"
-    proc = subprocess.run(
-        grader(folder, "--format", "json", "-k", "starts", "--isolation", isolation),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=grader_env(grading_tmp),
+    proc = run_grader(
+        grading_tmp,
+        folder,
+        "--format",
+        "json",
+        "-k",
+        "starts",
+        "--isolation",
+        isolation,
         timeout=60,
-        check=False,
     )
     report = json.loads(proc.stdout)
     tail = report["checks"][0]["stderr_tail"]
@@ -249,15 +242,7 @@ def test_student_cannot_read_the_graders_environment(isolation: str, grading_tmp
 @pytest.mark.slow
 def test_output_flood_keeps_the_report_small_and_says_what_was_dropped(grading_tmp: Path) -> None:
     folder = ROOT / "tests" / "submissions" / "04-hostile-output-flood"
-    proc = subprocess.run(
-        grader(folder, "--format", "json", "-k", "join"),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=grader_env(grading_tmp),
-        timeout=60,
-        check=False,
-    )
+    proc = run_grader(grading_tmp, folder, "--format", "json", "-k", "join", timeout=60)
     report = json.loads(proc.stdout)
     assert len(proc.stdout) < 200_000
     assert report["checks"][0]["stderr_dropped_bytes"] > 1_000_000

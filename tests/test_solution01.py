@@ -14,12 +14,9 @@ import threading
 import time
 
 import pytest
+from conftest import send_in_fragments
 
 SERVER = "solutions/01/server.py"
-
-# The pause between two fragments of one message. It is not a wait for an event: it is
-# how a test makes TCP deliver the fragments in separate segments (TCP_NODELAY is set).
-FRAGMENT_GAP = 0.05
 
 
 def recv_exactly(sock: socket.socket, size: int, timeout: float = 5.0) -> bytes:
@@ -39,16 +36,6 @@ def recv_exactly(sock: socket.socket, size: int, timeout: float = 5.0) -> bytes:
             raise AssertionError(f"connection closed after {len(data)} of {size} bytes")
         data += chunk
     return data
-
-
-def send_in_fragments(sock: socket.socket, data: bytes, cuts: list[int]) -> None:
-    """Send `data` cut at the byte offsets in `cuts`, each piece its own segment."""
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    start = 0
-    for cut in [*cuts, len(data)]:
-        sock.sendall(data[start:cut])
-        start = cut
-        time.sleep(FRAGMENT_GAP)
 
 
 @pytest.fixture
