@@ -31,6 +31,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from autograder.sandbox import namespaces_available
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -246,4 +248,32 @@ def test_output_flood_keeps_the_report_small_and_says_what_was_dropped(grading_t
     report = json.loads(proc.stdout)
     assert len(proc.stdout) < 200_000
     assert report["checks"][0]["stderr_dropped_bytes"] > 1_000_000
+    assert_nothing_left(grading_tmp, folder)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not namespaces_available(), reason="needs network+PID namespaces (unshare) on this system"
+)
+def test_a_killed_grader_leaves_nothing_running(grading_tmp: Path) -> None:
+    """SIGKILL runs no cleanup code: the jail sees its control socket close and, as PID 1,
+    takes the whole namespace (here 50 forked children per server) down with it."""
+    folder = ROOT / "tests" / "submissions" / "04-hostile-fork-children"
+    proc = subprocess.Popen(
+        grader(folder),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=grader_env(grading_tmp),
+    )
+    try:
+        assert proc.stderr is not None and proc.stderr.readline().strip()  # under way
+        assert leftovers(grading_tmp), "no student process was running to be left behind"
+        proc.kill()
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
     assert_nothing_left(grading_tmp, folder)
