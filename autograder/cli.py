@@ -23,7 +23,7 @@ from rich.spinner import Spinner
 from autograder.i18n import LANGUAGES, default_language, tr
 from autograder.report import check_line, render_terminal, to_json
 from autograder.rubric import Rubric, RubricError, available_lessons, load_rubric, rubric_for_lesson
-from autograder.runner import CheckResult, GradingError, grade, lesson_from_path
+from autograder.runner import CHECK_SETS, CheckResult, GradingError, grade, lesson_from_path
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-k", dest="only", action="append", metavar="ID", help="run only this check (repeatable)"
     )
-    parser.add_argument("--list", action="store_true", help="print the rubric and exit")
+    parser.add_argument(
+        "--list", action="store_true", help="print the rubric and exit (-v: what each check does)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="full transcripts")
     parser.add_argument(
         "--isolation",
@@ -76,7 +78,7 @@ def resolve_rubric(args: argparse.Namespace) -> Rubric:
     return rubric_for_lesson(lesson.zfill(2))
 
 
-def print_rubric(rubric: Rubric, lang: str, console: Console) -> None:
+def print_rubric(rubric: Rubric, lang: str, console: Console, verbose: bool = False) -> None:
     console.print(
         f"[bold]{tr('lesson', lang)} {rubric.lesson} «{rubric.title(lang)}»[/] — {tr('passing_score', lang)} {rubric.passing_score}"
     )
@@ -85,8 +87,12 @@ def print_rubric(rubric: Rubric, lang: str, console: Console) -> None:
             continue
         if implementation == "udp":
             console.print(f"\n[bold]UDP[/] ({tr('capped', lang, cap=rubric.udp_cap_percent)})")
+        checks = CHECK_SETS.get((rubric.lesson, implementation))
         for item in items:
             console.print(f"  {item.id:<16} {item.group:<11} {item.points:>3}  {item.title(lang)}")
+            if verbose and checks and item.id in checks.checks:
+                for line in checks.checks[item.id].description.splitlines():
+                    console.print(f"  {'':<32}[dim]{line.strip()}[/dim]")
 
 
 class ProgressDisplay:
@@ -147,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rubric = resolve_rubric(args)
         if args.list:
-            print_rubric(rubric, lang, out)
+            print_rubric(rubric, lang, out, args.verbose)
             return EXIT_PASSED
         if args.path is None:
             raise UsageError("give the folder to grade, e.g. python -m autograder lessons/04")

@@ -55,6 +55,9 @@ def test_list_prints_the_rubric_in_both_languages() -> None:
     assert ru.returncode == en.returncode == 0
     assert "slow_consumer" in ru.stdout and "клиент, который не читает" in ru.stdout
     assert "a client that stops reading" in en.stdout and "UDP" in en.stdout
+    verbose = run("--list", "--lesson", "04", "--lang", "en", "-v")
+    assert "SO_LINGER" not in verbose.stdout  # docstrings, not code
+    assert "A newcomer's nickname reaches those already in." in verbose.stdout
 
 
 @pytest.mark.slow
