@@ -83,9 +83,16 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
     }
 
 
+LINE_CHARS = 400  # a program may print one enormous line: keep its end, say how much went
+
+
 def tail(text: str, lines: int) -> str:
+    """The last `lines` lines of a program's output, each cut to its last LINE_CHARS."""
     kept = text.rstrip("\n").splitlines()[-lines:]
-    return "\n".join(kept)
+    return "\n".join(
+        line if len(line) <= LINE_CHARS else f"…(+{len(line) - LINE_CHARS}) {line[-LINE_CHARS:]}"
+        for line in kept
+    )
 
 
 SYMBOLS = {

@@ -137,3 +137,12 @@ def test_every_hint_anchor_exists_in_the_common_bugs_page() -> None:
     used |= {h.anchor for h in vars(hints).values() if isinstance(h, Hint)}
     used.discard("")
     assert used <= anchors, f"missing sections: {sorted(used - anchors)}"
+
+
+def test_an_enormous_output_line_is_cut_to_its_end() -> None:
+    from autograder.report import LINE_CHARS, tail
+
+    cut = tail("a" * 5000 + "END\nlast\n", 2)
+    first, last = cut.splitlines()
+    assert first.startswith("…(+4603)") and first.endswith("END") and len(first) < LINE_CHARS + 20
+    assert last == "last"
