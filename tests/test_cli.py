@@ -127,3 +127,28 @@ def test_parallel_gradings_of_hard_coded_port_9090_do_not_collide() -> None:
     assert [r["score"] for r in reports] == [100, 100], [
         [c["message"] for c in r["checks"] if c["status"] != "passed"] for r in reports
     ]
+
+
+def test_missing_dependencies_give_an_install_hint_not_a_traceback(tmp_path: Path) -> None:
+    # A sitecustomize that hides rich and psutil, as on an interpreter the course was
+    # never installed into.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import importlib.abc, sys\n"
+        "class Hide(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('rich', 'psutil'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Hide())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "solutions/04"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+    )
+    assert proc.returncode == 2
+    assert "missing rich, psutil" in proc.stderr and "pip install" in proc.stderr
+    assert "Traceback" not in proc.stderr
