@@ -8,6 +8,7 @@ message and never the grader's own traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -21,9 +22,25 @@ from rich.live import Live
 from rich.spinner import Spinner
 
 from autograder.i18n import LANGUAGES, default_language, tr
-from autograder.report import check_line, render_terminal, to_json
+from autograder.report import (
+    check_line,
+    id_width,
+    render_header,
+    render_summary,
+    render_terminal,
+    to_json,
+)
 from autograder.rubric import Rubric, RubricError, available_lessons, load_rubric, rubric_for_lesson
-from autograder.runner import CHECK_SETS, CheckResult, GradingError, grade, lesson_from_path
+from autograder.runner import (
+    CHECK_SETS,
+    CheckResult,
+    GradeReport,
+    GradingError,
+    GradingPlan,
+    Progress,
+    grade,
+    lesson_from_path,
+)
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -95,25 +112,21 @@ def print_rubric(rubric: Rubric, lang: str, console: Console, verbose: bool = Fa
                     console.print(f"  {'':<32}[dim]{line.strip()}[/dim]")
 
 
-class ProgressDisplay:
-    """A live line of running checks on a terminal; a plain line per finished check in CI."""
+class LiveProgress(Progress):
+    """On a terminal: one transient line of running checks on stderr, gone when done."""
 
-    def __init__(self, console: Console, lang: str, enabled: bool) -> None:
+    def __init__(self, console: Console, lang: str) -> None:
         self.console = console
         self.lang = lang
-        self.enabled = enabled
         self.running: list[str] = []
         self.total = 0
         self.done = 0
         self.lock = threading.Lock()
         self.live: Live | None = None
 
-    def __enter__(self) -> ProgressDisplay:
-        if self.enabled and self.console.is_terminal:
-            self.live = Live(
-                self._render(), console=self.console, transient=True, refresh_per_second=8
-            )
-            self.live.__enter__()
+    def __enter__(self) -> LiveProgress:
+        self.live = Live(self._render(), console=self.console, transient=True, refresh_per_second=8)
+        self.live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -126,23 +139,73 @@ class ProgressDisplay:
             "dots", text=f"{self.done}/{self.total} · {tr('running', self.lang)}: {names}"
         )
 
-    def __call__(self, event: str, check_id: str, result: CheckResult | None) -> None:
-        if not self.enabled:
-            return
+    def _update(self) -> None:
+        if self.live:
+            self.live.update(self._render())
+
+    def begin(self, plan: GradingPlan) -> None:
         with self.lock:
-            if event == "plan":
-                self.total = int(check_id)
+            self.total = len(plan.check_ids)
+            self._update()
+
+    def started(self, check_id: str) -> None:
+        with self.lock:
+            self.running.append(check_id)
+            self._update()
+
+    def finished(self, result: CheckResult) -> None:
+        with self.lock:
+            self.done += 1
+            if result.id in self.running:
+                self.running.remove(result.id)
+            self._update()
+
+
+class StreamedReport(Progress):
+    """Not a terminal (a CI log, `> file`): the report itself is the progress.
+
+    The header as soon as the grading is set up, then each check's line once, in the
+    rubric's order, as soon as it and every check before it have finished; the total and
+    the failures follow when all are done (`render_summary`). Nothing goes to stderr, so
+    no progress line is ever mixed into the report.
+    """
+
+    def __init__(self, console: Console, lang: str) -> None:
+        self.console = console
+        self.lang = lang
+        self.order: list[str] = []
+        self.results: dict[str, CheckResult] = {}
+        self.printed = 0
+        self.width = 16
+        self.lock = threading.Lock()
+
+    def begin(self, plan: GradingPlan) -> None:
+        with self.lock:
+            self.order = list(plan.check_ids)
+            self.width = id_width(self.order)
+            render_header(self.console, self.lang, plan)
+
+    def finished(self, result: CheckResult) -> None:
+        with self.lock:
+            self.results[result.id] = result
+            self._flush()
+
+    def _flush(self) -> None:
+        while self.printed < len(self.order) and self.order[self.printed] in self.results:
+            check = self.results[self.order[self.printed]]
+            self.console.print(check_line(check, self.lang, self.width))
+            self.printed += 1
+
+    def complete(self, report: GradeReport, verbose: bool) -> None:
+        """The lines still missing (checks stopped by an interrupt), then the summary."""
+        with self.lock:
+            if not self.order:  # the grading never began: print the whole report
+                render_terminal(report, self.console, self.lang, verbose)
                 return
-            if event == "done":
-                self.done += 1
-            if event == "start":
-                self.running.append(check_id)
-            elif check_id in self.running:
-                self.running.remove(check_id)
-            if self.live:
-                self.live.update(self._render())
-            elif event == "done" and result is not None:
-                self.console.print(check_line(result, self.lang), highlight=False)
+            for check in report.checks:
+                self.results.setdefault(check.id, check)
+            self._flush()
+            render_summary(report, self.console, self.lang, verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,11 +226,16 @@ def main(argv: list[str] | None = None) -> int:
             interrupt.set()
 
         previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        # Where progress goes: a transient line on a terminal's stderr (stdout stays a
+        # clean report or clean JSON); without a terminal, the text report streams itself.
+        streamed = None
+        if args.format == "text" and not args.output and not out.is_terminal:
+            streamed = StreamedReport(out, lang)
         try:
-            # Progress goes to stderr, so stdout stays a clean report (or clean JSON).
-            with ProgressDisplay(
-                err, lang, enabled=args.format == "text" and not args.output
-            ) as progress:
+            with contextlib.ExitStack() as stack:
+                progress: Progress | None = streamed
+                if streamed is None and err.is_terminal:
+                    progress = stack.enter_context(LiveProgress(err, lang))
                 report = grade(
                     args.path,
                     rubric,
@@ -209,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
                     lang,
                     args.verbose,
                 )
+        elif streamed is not None:
+            streamed.complete(report, args.verbose)
         else:
             render_terminal(report, out, lang, args.verbose)
     if report.interrupted:

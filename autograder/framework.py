@@ -29,6 +29,7 @@ from autograder.i18n import Text
 from autograder.netstat import SocketEntry, connection_consumed
 from autograder.peers import TcpPeer, Transcript, UdpPeer
 from autograder.sandbox import Sandbox, SandboxFactory, minimal_environment
+from autograder.source import MAX_PORTS, SourceFacts, SyntaxProblem
 from autograder.textmatch import clean, excerpt
 
 READY_TIMEOUT = 5.0  # seconds a server gets to start listening
@@ -50,7 +51,7 @@ class CheckFailed(Exception):
         self,
         message: Text,
         expected: Text | None = None,
-        received: str | None = None,
+        received: str | Text | None = None,
         hint: Hint | None = None,
     ) -> None:
         super().__init__(message.en)
@@ -63,6 +64,15 @@ class CheckFailed(Exception):
 
 class StudentProgramMissing(CheckFailed):
     pass
+
+
+class CheckSkipped(CheckFailed):
+    """The check cannot judge its own point because something else is missing (another
+    check covers that): reported as skipped with the reason, not as a failure."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message)
+        self.blocking = False
 
 
 @dataclass
@@ -96,6 +106,21 @@ class Submission:
     server: Path | None
     client: Path | None
     implementation: str  # "tcp" or "udp"
+    server_facts: SourceFacts = field(default_factory=SourceFacts)
+    client_facts: SourceFacts = field(default_factory=SourceFacts)
+    # Files the student's interpreter cannot compile, by file name (filled by the runner).
+    syntax: dict[str, SyntaxProblem] = field(default_factory=dict)
+
+    def client_ports(self) -> list[int]:
+        """Where the student's client may connect: the course's ports, then the ports its
+        own source and its own server's source name (a client meets its own server)."""
+        ports = [9090, 9091, *self.client_facts.ports, *self.server_facts.ports]
+        return list(dict.fromkeys(ports))[: MAX_PORTS + 2]
+
+    def handshake(self) -> str | None:
+        """The word the student's client waits for before it sends its nickname ("NICK")."""
+        words = self.client_facts.handshake_words
+        return words[0] if words else None
 
 
 class Server:
@@ -128,7 +153,7 @@ class Server:
             self.fail_if_dead()
             raise CheckFailed(
                 Text(
-                    f"{name} не смог подключиться: {exc}",
+                    f"{name}: не удалось подключиться: {exc}",
                     f"{name} could not connect: {exc}",
                 ),
                 hint=Hint(
@@ -140,7 +165,8 @@ class Server:
                 ),
             ) from None
         sock.settimeout(None)
-        peer = TcpPeer(name, sock, self.ctx.transcript)
+        self.ctx.roster.add(name)
+        peer = TcpPeer(name, sock, self.ctx.transcript, self.ctx.roster)
         self.ctx._closers.append(peer.close)
         return peer
 
@@ -153,11 +179,14 @@ class Server:
         self.wait_consumed(peer)
         return peer
 
-    def wait_consumed(self, peer: TcpPeer, timeout: float = CONSUME_TIMEOUT) -> None:
+    def wait_consumed(
+        self, peer: TcpPeer, timeout: float = CONSUME_TIMEOUT, hint: Hint | None = None
+    ) -> None:
         """Block until the server has read everything `peer` sent (its recv returned it).
 
         This is the synchronisation point that lets a server without framing keep its
-        core points: the next chunk is only sent once the previous one was read.
+        core points: the next chunk is only sent once the previous one was read. `hint`:
+        the check's own idea of why reading stopped (its input may have killed the thread).
         """
         deadline = time.monotonic() + timeout
         local = peer.local_port
@@ -172,10 +201,11 @@ class Server:
                 self.fail_if_dead()
                 raise CheckFailed(
                     Text(
-                        f"сервер не прочитал то, что отправил {peer.name}, за {timeout:.0f} с",
+                        f"сервер за {timeout:.0f} с не прочитал данные от {peer.name}",
                         f"the server did not read what {peer.name} sent within {timeout:.0f}s",
                     ),
-                    hint=Hint(
+                    hint=hint
+                    or Hint(
                         Text(
                             "Соединение принято, но recv() для него не вызывается: нужен "
                             "отдельный поток на каждого клиента, и имя читается в нём, а не "
@@ -214,13 +244,46 @@ SERVER_EXITED = Hint(
 )
 
 
+CLIENT_NO_CONNECT = Hint(
+    Text(
+        "Автопроверка ждала клиента на всех адресах этой машины и на всех портах, что "
+        "записаны в client.py и server.py (и 9090, 9091), но клиент не подключился. "
+        "Порт вычисляется или спрашивается через input()? Возьмите его из --port / "
+        "CHAT_PORT, как в заготовке. Трассировка клиента — ниже.",
+        "The grader waited for the client on every address of this machine and every "
+        "port written in client.py and server.py (and 9090, 9091), but it did not connect. "
+        "Is the port computed or asked with input()? Take it from --port / CHAT_PORT, as "
+        "the starter code does. The client's traceback is below.",
+    ),
+    "client",
+)
+CLIENT_PORT_FALLBACK = Hint(
+    Text(
+        "Без сетевых пространств имён автопроверка может слушать только порт, переданный "
+        "клиенту через --port и CHAT_PORT: клиент должен брать порт оттуда, как в "
+        "заготовке. Трассировка клиента — ниже.",
+        "Without network namespaces the grader can only listen on the port it hands the "
+        "client with --port and CHAT_PORT: the client must take its port from there, as "
+        "the starter code does. The client's traceback is below.",
+    ),
+    "client",
+)
+
+
 class ClientProgram:
     """The student's console client, with the grader playing its server."""
 
-    def __init__(self, ctx: CheckContext, box: Sandbox, listeners: list[socket.socket]):
+    def __init__(
+        self,
+        ctx: CheckContext,
+        box: Sandbox,
+        listeners: list[socket.socket],
+        ports: list[int] | None = None,
+    ):
         self.ctx = ctx
         self.box = box
         self.listeners = listeners
+        self.ports = ports or []
         self.conn: TcpPeer | None = None
         self.prompt: str | None = None
 
@@ -244,10 +307,15 @@ class ClientProgram:
                 except (BlockingIOError, TimeoutError):
                     continue
                 sock.setblocking(True)
+                host, port = sock.getsockname()[:2]
                 self.ctx.transcript.add(
-                    "server", Text("клиент подключился", "the client connected")
+                    "server",
+                    Text(
+                        f"клиент подключился к {host}:{port}",
+                        f"the client connected to {host}:{port}",
+                    ),
                 )
-                self.conn = TcpPeer("server", sock, self.ctx.transcript)
+                self.conn = TcpPeer("server", sock, self.ctx.transcript, self.ctx.roster)
                 self.conn.start_reading()
                 self.ctx._closers.append(self.conn.close)
                 return self.conn
@@ -259,6 +327,21 @@ class ClientProgram:
         conn = self.accept(timeout)
         if conn is None:
             exited = self.box.exited.is_set()
+            ports = ", ".join(map(str, self.ports))
+            if self.box.isolation == "ports":
+                where = Text(
+                    f"подключение к 127.0.0.1:{ports} (порт передан через --port и CHAT_PORT)",
+                    f"a connection to 127.0.0.1:{ports} (handed over with --port and CHAT_PORT)",
+                )
+                hint = CLIENT_PORT_FALLBACK
+            else:
+                where = Text(
+                    f"подключение к любому адресу этой машины (127.x.x.x, её имя) на один из "
+                    f"портов {ports}",
+                    f"a connection to any address of this machine (127.x.x.x, its name) on "
+                    f"one of the ports {ports}",
+                )
+                hint = CLIENT_NO_CONNECT
             raise CheckFailed(
                 Text(
                     "клиент не подключился к серверу"
@@ -266,19 +349,8 @@ class ClientProgram:
                     "the client did not connect to the server"
                     + (f" (exited with status {self.box.exit_status})" if exited else ""),
                 ),
-                Text(
-                    "подключение к 127.0.0.1:9090 (или порту из --port / CHAT_PORT)",
-                    "a connection to 127.0.0.1:9090 (or the --port / CHAT_PORT port)",
-                ),
-                hint=Hint(
-                    Text(
-                        "Клиент должен подключаться к 127.0.0.1 на порт 9090 (или из --port / "
-                        "CHAT_PORT), как в заготовке. Трассировка — ниже.",
-                        "The client must connect to 127.0.0.1 port 9090 (or --port / "
-                        "CHAT_PORT), as in the starter code. The traceback is below.",
-                    ),
-                    "client",
-                ),
+                where,
+                hint=hint,
             )
         if self.prompt:
             conn.send(self.prompt)
@@ -311,6 +383,7 @@ class CheckContext:
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _server: Server | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
+    roster: set[str] = field(default_factory=set)  # nicknames this check's users sent
 
     # --- programs ----------------------------------------------------------------------
     def _program_argv(self, path: Path, box: Sandbox) -> list[str]:
@@ -327,8 +400,13 @@ class CheckContext:
 
     def server(self) -> Server:
         """Start a fresh copy of the student's server and wait until it listens."""
-        if self._server is not None:
-            return self._server
+        if self._server is None:
+            self._server = self.launch_server()
+        return self._server
+
+    def launch_server(self) -> Server:
+        """Start another copy of the server in a sandbox of its own (`server()` starts the
+        one a check talks to; a second start tells whether its port is fixed)."""
         path = self.submission.server
         if path is None:
             raise StudentProgramMissing(Text("нет файла сервера", "no server file"))
@@ -336,7 +414,8 @@ class CheckContext:
         self.transcript.add("grader", Text(f"запускаем {path.name}", f"start {path.name}"))
         box.start(self._program_argv(path, box), minimal_environment(box.home))
         protocol = "udp" if self.submission.implementation == "udp" else "tcp"
-        entry = wait_listening(box, protocol)
+        problem = self.submission.syntax.get(path.name)
+        entry = wait_listening(box, protocol, syntax=problem)
         self.transcript.add(
             "grader",
             Text(
@@ -344,8 +423,7 @@ class CheckContext:
                 f"the server listens on {entry.local_ip}:{entry.local_port}",
             ),
         )
-        self._server = Server(self, box, entry)
-        return self._server
+        return Server(self, box, entry)
 
     def udp_peer(self, name: str, join: bool = True) -> UdpPeer:
         server = self.server()
@@ -372,27 +450,41 @@ class CheckContext:
             )
         box = self._new_box()
         listeners = []
-        ports = [box.port] if box.isolation == "ports" else [9090, 9091]
+        if box.isolation == "ports":
+            # The host's network is shared: only the port handed over with --port/CHAT_PORT.
+            ports, hosts = [box.port], ("127.0.0.1", "::1")
+        else:
+            # A private namespace: serve every port the submission names, on every local
+            # address (all of 127.0.0.0/8, the host's own name, the addresses in its source).
+            ports, hosts = self.submission.client_ports(), ("0.0.0.0", "::")
         for port in ports:
-            for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            for host in hosts:
+                family = socket.AF_INET6 if ":" in host else socket.AF_INET
                 with contextlib.suppress(OSError):
                     listener = box.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    if family == socket.AF_INET6:
+                        listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
                     listener.bind((host, port))
                     listener.listen(8)
                     listener.setblocking(False)
                     listeners.append(listener)
                     self._closers.append(listener.close)
+        handshake = self.submission.handshake()
         self.transcript.add(
             "grader",
             Text(
-                f"запускаем {path.name} (сервер изображает грейдер)",
-                f"start {path.name} (the grader plays the server)",
+                f"запускаем {path.name}; сервер изображает автопроверка (порты "
+                f"{', '.join(map(str, ports))})",
+                f"start {path.name}; the grader plays the server (ports "
+                f"{', '.join(map(str, ports))})",
             ),
         )
         box.start(self._program_argv(path, box), minimal_environment(box.home))
-        program = ClientProgram(self, box, listeners)
-        program.prompt = prompt
+        program = ClientProgram(self, box, listeners, ports)
+        # A client that waits for its own server's handshake word ("NICK") before it sends
+        # the nickname gets exactly that word; any other client gets an ordinary prompt.
+        program.prompt = handshake if handshake is not None else prompt
         return program
 
     # --- verdicts ----------------------------------------------------------------------
@@ -400,7 +492,7 @@ class CheckContext:
         self,
         message: Text,
         expected: Text | None = None,
-        received: str | None = None,
+        received: str | Text | None = None,
         hint: Hint | None = None,
     ) -> None:
         if self._server is not None:
@@ -415,11 +507,15 @@ class CheckContext:
         hint: Hint,
         timeout: float = EXPECT_TIMEOUT,
         exclude=None,
+        silence_expected: bool = False,
     ) -> str:
         """Wait for a segment with every needle at `peer`, or fail with what came."""
         found = peer.expect(*needles, timeout=timeout, exclude=exclude)
         if found is None:
-            if peer.received_bytes == 0 and peer.name != "server":
+            # A user who got nothing at all in the whole check: the server sends nothing
+            # to others, whatever this expectation was about (except a join notice, the
+            # first thing a user may ever receive: nothing is exactly its symptom).
+            if peer.received_bytes == 0 and peer.name != "server" and not silence_expected:
                 from autograder.hints import NOTHING_TO_OTHERS
 
                 hint = NOTHING_TO_OTHERS
@@ -455,6 +551,24 @@ class CheckContext:
         failure = CheckFailed(message, hint=hint)
         failure.blocking = False
         raise failure
+
+    def skip(self, reason: Text) -> None:
+        """Stop: this check cannot judge its point here (the reason names what is missing)."""
+        raise CheckSkipped(reason)
+
+    def server_spinning(self, window: float = 0.3) -> bool:
+        """Is a thread of the server busy nearly all of `window` seconds? (a loop that
+        never blocks, e.g. on recv() == b''; robust to a loaded machine, see thread_states)"""
+        if self._server is None:
+            return False
+        samples = busy = 0
+        end = time.monotonic() + window
+        while time.monotonic() < end:
+            states = self._server.box.thread_states()
+            samples += 1
+            busy += "R" in states
+            time.sleep(0.02)
+        return samples > 2 and busy / samples >= 0.6
 
     def note(self, text: Text) -> None:
         self.notes.append(text)
@@ -513,19 +627,57 @@ SYNTAX_AT_START = Hint(
 )
 
 
-def startup_hint(status: int | None, stderr: str) -> Hint:
+BIND_ADDRESS = Hint(
+    Text(
+        "«Cannot assign requested address»: сервер привязывается (bind) к адресу, которого "
+        "у этой машины нет (например, адрес вашей сети дома). Слушайте 127.0.0.1 (или '' — "
+        "все адреса).",
+        "'Cannot assign requested address': the server binds an address this machine does "
+        "not have (say, your home network's address). Listen on 127.0.0.1 (or '' for every "
+        "address).",
+    ),
+    "port",
+)
+
+
+def syntax_hint(problem: SyntaxProblem | None) -> Hint:
+    """The syntax-error hint, saying so when a newer Python would accept the file."""
+    if problem is None or problem.accepted_by is None:
+        return SYNTAX_AT_START
+    feature = problem.feature or Text("", "")
+    ru = f" ({feature.ru})" if feature.ru else ""
+    en = f" ({feature.en})" if feature.en else ""
+    return Hint(
+        Text(
+            f"{problem.accepted_by} принимает эту строку{ru}, а автопроверка запускает "
+            f"программы на Python {problem.python}: в этой версии такого синтаксиса ещё нет. "
+            "Перепишите строку без него (или попросите преподавателя поставить Python новее).",
+            f"{problem.accepted_by} accepts this line{en}, but the grader runs programs "
+            f"with Python {problem.python}, which does not have that syntax yet. Rewrite the "
+            "line without it (or ask the course staff for a newer Python).",
+        ),
+        "syntax-error",
+    )
+
+
+def startup_hint(status: int | None, stderr: str, syntax: SyntaxProblem | None = None) -> Hint:
     """The likely bug behind a server that exited before it listened."""
     if status == 0:
         return EXITED_CLEANLY
     if "SyntaxError" in stderr or "IndentationError" in stderr:
-        return SYNTAX_AT_START
+        return syntax_hint(syntax)
     if "Address already in use" in stderr:
         return PORT_IN_USE
+    if "Cannot assign requested address" in stderr:
+        return BIND_ADDRESS
     return CRASHED_AT_START
 
 
 def wait_listening(
-    box: Sandbox, protocol: str = "tcp", timeout: float = READY_TIMEOUT
+    box: Sandbox,
+    protocol: str = "tcp",
+    timeout: float = READY_TIMEOUT,
+    syntax: SyntaxProblem | None = None,
 ) -> SocketEntry:
     """Wait until the program has a listening TCP (or bound UDP) socket; never connects."""
     deadline = time.monotonic() + timeout
@@ -540,7 +692,7 @@ def wait_listening(
                     f"сервер завершился при запуске (код {box.exit_status})",
                     f"the server exited while starting (status {box.exit_status})",
                 ),
-                hint=startup_hint(box.exit_status, box.stderr_text()),
+                hint=startup_hint(box.exit_status, box.stderr_text(), syntax),
             )
         if time.monotonic() > deadline:
             cpu = box.cpu_seconds()

@@ -217,3 +217,56 @@ NO_ACCEPT = Hint(
     ),
     "accept-loop",
 )
+STRIP_NICKNAME = Hint(
+    Text(
+        "Имя хранится вместе с переводом строки, с которым его прислал клиент "
+        '("bob\\n"), и у остальных имя и текст оказываются на разных строках. Ваш '
+        "клиент шлёт имя без \\n, поэтому у вас всё выглядит верно, а клиент курса "
+        "(и любой, кто заканчивает строку) — нет. Обрежьте имя: name = "
+        "conn.recv(1024).decode().strip(), а лучше читайте первую строку так же, как "
+        "сообщения (по \\n).",
+        'The nickname is kept with the line ending the client sent it with ("bob\\n"), '
+        "so the others see the name and the text on two lines. Your own client sends the "
+        "name without \\n, so it looks right to you, but not with the course's client (or "
+        "any client that ends its lines). Strip it: name = conn.recv(1024).decode().strip(), "
+        "or better read the first line the way you read messages (split on \\n).",
+    ),
+    "strip-nickname",
+)
+EMPTY_RECV_SPIN = Hint(
+    Text(
+        "Клиент закрыл соединение, а цикл сервера не остановился: recv() снова и снова "
+        "возвращает b'', поток крутится вхолостую (сервер ест 100% процессора) и "
+        "уведомление о выходе не отправляется. Проверяйте: if not data: break — и "
+        "прощайтесь с клиентом после цикла.",
+        "The client closed the connection but the server's loop did not stop: recv() "
+        "returns b'' again and again, the thread spins (the server burns 100% CPU) and no "
+        "leave notice is sent. Check it: if not data: break, and say goodbye after the loop.",
+    ),
+    "empty-recv",
+)
+CLIENT_NOT_UTF8 = Hint(
+    Text(
+        "Строку на латинице клиент напечатал, а строку по-русски — нет: он декодирует "
+        "входящие байты не как UTF-8 (decode('ascii') падает на кириллице, и голый except "
+        "это прячет). Используйте decode() без аргумента или decode('utf-8', "
+        "errors='replace').",
+        "The client printed a Latin line but not a Cyrillic one: it decodes incoming bytes "
+        "as something other than UTF-8 (decode('ascii') fails on Cyrillic, and a bare except "
+        "hides it). Use decode() with no argument or decode('utf-8', errors='replace').",
+    ),
+    "client-utf8",
+)
+LEAVER_KEPT = Hint(
+    Text(
+        "После ухода участника сообщения перестали доходить до других: ушедшее соединение "
+        "осталось в списке клиентов, отправка в него падает, а except убирает не того "
+        "(отправителя) или обрывает рассылку. Убирайте из списка того, кто ушёл (при b'' "
+        "и при ошибке recv), а при ошибке отправки — того, кому не удалось отправить.",
+        "After a user left, messages stopped reaching the others: the closed connection "
+        "stayed in the client list, sending to it fails, and the except removes the wrong "
+        "client (the sender) or stops the broadcast. Remove whoever left (on b'' and on a "
+        "recv error), and on a failed send remove the client you could not send to.",
+    ),
+    "leaver-kept",
+)

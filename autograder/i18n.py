@@ -60,6 +60,7 @@ MESSAGES: dict[str, Text] = {
     "client_stdout": Text("Вывод клиента (последние строки)", "Client output (last lines)"),
     "client_stderr": Text("stderr клиента (последние строки)", "Client stderr (last lines)"),
     "hint": Text("Вероятная ошибка", "Likely bug"),
+    "also_failed": Text("Не прошло и", "Also failed"),
     "more": Text("Подробнее", "Read more"),
     "skipped_because": Text(
         "пропущена: не прошла проверка «{parent}»", "skipped: check '{parent}' failed"
@@ -68,7 +69,7 @@ MESSAGES: dict[str, Text] = {
     "nothing": Text("ничего", "nothing"),
     "same_failure": Text("Так же не прошли", "Failed the same way"),
     "running": Text("Выполняется", "Running"),
-    "error_status": Text("ошибка грейдера", "grader error"),
+    "error_status": Text("ошибка автопроверки", "grader error"),
     "duration": Text("Время", "Time"),
 }
 

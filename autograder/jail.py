@@ -1,7 +1,7 @@
 """The jail: PID 1 of a private network and PID namespace that holds one student program.
 
 The grader starts this file with `unshare --net --pid --fork [--user --map-root-user]`
-and talks to it over an inherited AF_UNIX SOCK_SEQPACKET socket (one JSON object a message):
+(arguments: the control socket's fd, then IPv4 addresses to put on `lo`) and talks to it over an inherited AF_UNIX SOCK_SEQPACKET socket (one JSON object a message):
 
     {"op": "socket", "family": 2, "type": 1}   -> a socket created *inside* the namespace,
                                                    passed back with SCM_RIGHTS
@@ -49,6 +49,55 @@ def bring_loopback_up() -> None:
         ifreq = struct.pack("16sh14x", b"lo", 0)
         flags = struct.unpack("16sh14x", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq))[1]
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh14x", b"lo", flags | IFF_UP))
+
+
+def add_loopback_address(address: str) -> None:
+    """Put an IPv4 address on `lo` (rtnetlink RTM_NEWADDR, what `ip addr add` sends).
+
+    Student programs bind and connect to the machine's own name (`socket.gethostname()`,
+    which may resolve to a LAN address) or to a LAN address written in the source; inside
+    this namespace those addresses exist only if we add them. Already present: fine.
+    """
+    rtm_newaddr, nlm_f_request, nlm_f_ack, nlm_f_excl, nlm_f_create = 20, 1, 4, 0x200, 0x400
+    ifa_address, ifa_local, rt_scope_host = 1, 2, 254
+    packed = socket.inet_aton(address)
+
+    def attribute(kind: int, data: bytes) -> bytes:
+        return struct.pack("HH", 4 + len(data), kind) + data  # 4-byte data: no padding
+
+    ifaddrmsg = struct.pack(
+        "BBBBI", socket.AF_INET, 32, 0, rt_scope_host, socket.if_nametoindex("lo")
+    )
+    payload = ifaddrmsg + attribute(ifa_local, packed) + attribute(ifa_address, packed)
+    flags = nlm_f_request | nlm_f_ack | nlm_f_excl | nlm_f_create
+    message = struct.pack("IHHII", 16 + len(payload), rtm_newaddr, flags, 1, 0) + payload
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as nl:
+        nl.bind((0, 0))
+        nl.send(message)
+        reply = nl.recv(4096)
+    error = -struct.unpack_from("i", reply, 16)[0]  # NLMSG_ERROR: 0 is the ack
+    if error not in (0, 17):  # 17: EEXIST
+        raise OSError(error, f"cannot add {address} to lo: {os.strerror(error)}")
+
+
+def host_addresses() -> list[str]:
+    """The IPv4 addresses this machine's own name resolves to (from /etc/hosts, mostly)."""
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        return []
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def add_local_addresses(extra: list[str]) -> None:
+    """The host's own addresses and the submission's addresses, reachable in here."""
+    for address in dict.fromkeys(host_addresses() + extra):
+        if address.startswith("127."):
+            continue  # all of 127.0.0.0/8 is on lo already
+        try:
+            add_loopback_address(address)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"autograder jail: {exc}\n")
 
 
 # Socket buffers of a modest real host instead of this machine's 4-32 MB maximum: a
@@ -125,6 +174,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         bring_loopback_up()
+        add_local_addresses(sys.argv[2:])
         size_buffers()
         send(control, {"event": "ready"})
     except OSError as exc:

@@ -15,6 +15,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from autograder.i18n import Text
@@ -55,11 +56,22 @@ class Transcript:
             return list(self.events)
 
 
+# The grader's own roles, named in the report's language; users keep their nicknames.
+ACTORS = {
+    "grader": Text("автопроверка", "grader"),
+    "server": Text("сервер", "server"),
+    "stdin": Text("ввод", "stdin"),
+}
+
+
 def render_transcript(
     events: list[tuple[float, str, Text]], lang: str, limit: int | None = None
 ) -> list[str]:
     """Transcript lines like `  0.12s  alice: sends "hi\\n"`, the last `limit` of them."""
-    lines = [f"{t:6.2f}s  {actor}: {action(lang)}" for t, actor, action in events]
+    lines = [
+        f"{t:6.2f}s  {ACTORS[actor](lang) if actor in ACTORS else actor}: {action(lang)}"
+        for t, actor, action in events
+    ]
     if limit is not None and len(lines) > limit:
         lines = [f"… (+{len(lines) - limit})", *lines[-limit:]]
     return lines
@@ -81,10 +93,19 @@ def describe_bytes(data: bytes, limit: int = 60) -> str:
 class TcpPeer:
     """One grader-side TCP user of the student's server."""
 
-    def __init__(self, name: str, sock: socket.socket, transcript: Transcript) -> None:
+    def __init__(
+        self,
+        name: str,
+        sock: socket.socket,
+        transcript: Transcript,
+        roster: set[str] | None = None,
+    ) -> None:
         self.name = name
         self.sock = sock
         self.transcript = transcript
+        # The nicknames of this check's users: matching rejoins a nickname that a
+        # server left its line ending on ("alice\n: hi"), see textmatch.
+        self.roster = roster if roster is not None else set()
         self.text = ""
         self.received_bytes = 0
         self.closed_by_server = False
@@ -146,21 +167,27 @@ class TcpPeer:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                found = find_segment(self.text, needles, self.mark, exclude)
+                found = find_segment(self.text, needles, self.mark, exclude, self.roster)
                 if found:
                     self.mark = found.end
-                    self.transcript.add(
-                        self.name,
-                        Text(
-                            f"получил {excerpt(found.segment, 80)}",
-                            f"got {excerpt(found.segment, 80)}",
-                        ),
-                    )
+                    shown = excerpt(found.raw.strip() if found.name_break else found.segment, 80)
+                    self.transcript.add(self.name, Text(f"пришло {shown}", f"got {shown}"))
                     return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.closed_by_server:
                     return None
                 self._cond.wait(remaining)
+
+    def wait_until(self, predicate: Callable[[str], bool], timeout: float) -> bool:
+        """Wait until `predicate(text received so far)` holds (False at the deadline)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self.text):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.closed_by_server:
+                    return predicate(self.text)
+                self._cond.wait(remaining)
+            return True
 
     def wait_for_bytes(self, count: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -220,9 +247,14 @@ class UdpPeer(TcpPeer):
     """A grader-side UDP user: one datagram per message, replies read in the background."""
 
     def __init__(
-        self, name: str, sock: socket.socket, transcript: Transcript, server: tuple[str, int]
+        self,
+        name: str,
+        sock: socket.socket,
+        transcript: Transcript,
+        server: tuple[str, int],
+        roster: set[str] | None = None,
     ) -> None:
-        super().__init__(name, sock, transcript)
+        super().__init__(name, sock, transcript, roster)
         self.server = server
 
     def _read_loop(self) -> None:

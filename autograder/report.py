@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text as RichText
 
-from autograder.framework import Hint
+from autograder.framework import Hint, StepResult
 from autograder.i18n import tr
 from autograder.peers import render_transcript
-from autograder.runner import CheckResult, GradeReport
+from autograder.runner import CheckResult, GradeReport, GradingPlan
 
 DOCS_PAGE = "common-bugs"
 STDERR_LINES = 12
@@ -31,6 +31,14 @@ def docs_link(hint: Hint) -> str:
     if base:
         return f"{base}/{DOCS_PAGE}/#{hint.anchor}"
     return f"docs/{DOCS_PAGE}.md#{hint.anchor}"
+
+
+def received_text(check: CheckResult, lang: str) -> str | None:
+    """What came: the program's own text as is, or the grader's description in `lang`."""
+    received = check.received
+    if isinstance(received, tuple):  # a Text
+        return received(lang)
+    return received
 
 
 def _number(value: float) -> int | float:
@@ -55,6 +63,7 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
         "implementation": report.implementation,
         "cap_percent": report.cap_percent,
         "isolation": report.isolation,
+        "python": {"path": report.python, "version": report.python_version},
         "duration_s": report.duration_s,
         "checks": [
             {
@@ -66,8 +75,9 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
                 "max_points": c.max_points,
                 "message": check_message(c, lang),
                 "expected": c.expected(lang) if c.expected else None,
-                "received": c.received,
+                "received": received_text(c, lang),
                 "hint": c.hint.text(lang) if c.hint else None,
+                "hint_anchor": c.hint.anchor if c.hint and c.hint.anchor else None,
                 "docs": docs_link(c.hint) if c.hint and c.hint.anchor else None,
                 "stderr_tail": tail(c.stderr, STDERR_LINES)
                 if c.status in ("failed", "error")
@@ -76,6 +86,18 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
                 "transcript": render_transcript(c.transcript, lang)
                 if c.status in ("failed", "error")
                 else [],
+                "steps": [
+                    {
+                        "title": step.title(lang),
+                        "weight": round(step.weight, 3),
+                        "passed": step.passed,
+                        "message": step.failure.message(lang) if step.failure else None,
+                        "hint_anchor": step.failure.hint.anchor
+                        if step.failure and step.failure.hint
+                        else None,
+                    }
+                    for step in c.steps
+                ],
                 "duration_s": c.duration_s,
             }
             for c in report.checks
@@ -104,6 +126,8 @@ SYMBOLS = {
 
 
 def check_line(check: CheckResult, lang: str, id_width: int = 16) -> RichText:
+    """` ✓ join   others see a newcomer join  10/10`, and under it, dimmed, why a check
+    was skipped and the notes of a check that passed (they are part of the verdict)."""
     symbol, colour = SYMBOLS[check.status]
     points = f"{_number(check.points)}/{check.max_points}"
     line = RichText()
@@ -111,24 +135,52 @@ def check_line(check: CheckResult, lang: str, id_width: int = 16) -> RichText:
     line.append(f"{check.id:<{id_width}}", style="bold")
     line.append(f"{check.title(lang)}")
     line.append(f"  {points}", style=colour)
+    remarks = [note(lang) for note in check.notes] if check.status == "passed" else []
+    if check.status == "skipped" and check.message:
+        remarks.append(check.message(lang))
+    for remark in remarks:
+        line.append(f"\n   {'':<{id_width}}↳ {remark}", style="dim")
     return line
+
+
+def render_header(
+    console: Console,
+    lang: str,
+    plan: GradingPlan | GradeReport,
+) -> None:
+    """The report's first lines: what is graded, how, and with which Python."""
+    rubric = plan.rubric
+    python = ""
+    if plan.python_version:
+        python = f" · Python {plan.python_version} ({escape(plan.python)})"
+    console.print(
+        f"[bold]{tr('grading', lang)} {escape(str(plan.path))}[/] · {tr('lesson', lang)} {rubric.lesson} "
+        f"«{escape(rubric.title(lang))}» · {tr('isolation', lang)}: {tr('isolation.' + plan.isolation, lang)}"
+        f"{python}"
+    )
+    if plan.implementation == "udp":
+        console.print(
+            f"[yellow]{escape(tr('implementation.udp', lang, cap=rubric.udp_cap_percent))}[/]"
+        )
+
+
+def id_width(check_ids: list[str] | tuple[str, ...]) -> int:
+    return max((len(i) for i in check_ids), default=10) + 2
 
 
 def render_terminal(
     report: GradeReport, console: Console, lang: str, verbose: bool = False
 ) -> None:
-    rubric = report.rubric
-    console.print(
-        f"[bold]{tr('grading', lang)} {escape(str(report.path))}[/] · {tr('lesson', lang)} {rubric.lesson} "
-        f"«{escape(rubric.title(lang))}» · {tr('isolation', lang)}: {tr('isolation.' + report.isolation, lang)}"
-    )
-    if report.implementation == "udp":
-        console.print(
-            f"[yellow]{escape(tr('implementation.udp', lang, cap=report.cap_percent))}[/]"
-        )
-    width = max(len(c.id) for c in report.checks) + 2
+    render_header(console, lang, report)
+    width = id_width([c.id for c in report.checks])
     for check in report.checks:
         console.print(check_line(check, lang, width))
+    render_summary(report, console, lang, verbose)
+
+
+def render_summary(report: GradeReport, console: Console, lang: str, verbose: bool = False) -> None:
+    """Everything after the check lines: the total, then each failure in detail."""
+    rubric = report.rubric
     verdict = tr("passed_verdict" if report.passed else "failed_verdict", lang)
     colour = "green" if report.passed else "red"
     capped = f" ({tr('capped', lang, cap=report.cap_percent)})" if report.cap_percent != 100 else ""
@@ -180,7 +232,7 @@ def render_failure(check: CheckResult, console: Console, lang: str, verbose: boo
             f"  [bold]{tr('expected', lang) + ':':<{label}}[/] {escape(check.expected(lang))}"
         )
     if check.expected or check.received is not None:
-        received = check.received if check.received else tr("nothing", lang)
+        received = received_text(check, lang) or tr("nothing", lang)
         console.print(f"  [bold]{tr('received', lang) + ':':<{label}}[/] {escape(received)}")
     if check.program == "client" and check.stdout.strip():
         console.print(f"  [bold]{tr('client_stdout', lang)}:[/]")
@@ -198,3 +250,22 @@ def render_failure(check: CheckResult, console: Console, lang: str, verbose: boo
         console.print(f"  [bold yellow]{tr('hint', lang)}:[/] {escape(check.hint.text(lang))}")
         if check.hint.anchor:
             console.print(f"  [bold]{tr('more', lang)}:[/] {escape(docs_link(check.hint))}")
+    # The other parts of this check that failed, each with its own likely bug: fixing the
+    # first one should not be the only way to learn about the rest.
+    for step in later_failed_steps(check):
+        failure = step.failure
+        assert failure is not None
+        console.print(
+            f"  [bold red]{tr('also_failed', lang)}:[/] {escape(step.title(lang))}: "
+            f"{escape(failure.message(lang))}"
+        )
+        if failure.hint and failure.hint != check.hint:
+            console.print(f"    [yellow]{escape(failure.hint.text(lang))}[/]")
+            if failure.hint.anchor:
+                console.print(f"    {tr('more', lang)}: {escape(docs_link(failure.hint))}")
+
+
+def later_failed_steps(check: CheckResult) -> list[StepResult]:
+    """Failed steps of a check after the one its report shows in full."""
+    failed = [s for s in check.steps if not s.passed and s.failure is not None]
+    return failed[1:] if failed else []

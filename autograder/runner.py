@@ -13,7 +13,6 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from autograder.framework import (
     CheckContext,
     CheckFailed,
     CheckSet,
+    CheckSkipped,
     CheckSpec,
     Hint,
     StepResult,
@@ -31,6 +31,7 @@ from autograder.framework import (
 from autograder.i18n import Text
 from autograder.rubric import Rubric, RubricItem
 from autograder.sandbox import Limits, SandboxError, SandboxFactory
+from autograder.source import check_syntax, python_version, scan_source
 
 CHECK_SETS: dict[tuple[str, str], CheckSet] = {
     ("04", "tcp"): lesson04.CHECKS,
@@ -53,7 +54,7 @@ class CheckResult:
     max_points: int
     message: Text | None = None
     expected: Text | None = None
-    received: str | None = None
+    received: str | Text | None = None  # what came, or a description of it
     hint: Hint | None = None
     transcript: list[tuple[float, str, Text]] = field(default_factory=list)
     stderr: str = ""
@@ -83,6 +84,8 @@ class GradeReport:
     duration_s: float
     cap_percent: int = 100
     interrupted: bool = False
+    python: str = ""  # the interpreter that ran the student's programs
+    python_version: str = ""
 
     @property
     def max_score(self) -> int:
@@ -161,6 +164,8 @@ def load_submission(path: Path, rubric: Rubric) -> Submission:
         server.resolve(),
         client.resolve() if client else None,
         detect_implementation(server),
+        server_facts=scan_source(server),
+        client_facts=scan_source(client),
     )
 
 
@@ -202,11 +207,16 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
     # before dying (its traceback) are in the report, not lost to a reader still behind.
     ctx.close()
     if box is not None:
-        result.stderr = box.stderr_text()
+        # Tracebacks name the grader's private copy of the submission; show the student
+        # their own file names instead.
+        copy = f"{ctx.factory.workdir / 'submission'}/"
+        result.stderr = box.stderr_text().replace(copy, "")
         result.stderr_dropped = box.stderr.dropped if box.stderr else 0
-        result.stdout = box.stdout_text()
+        result.stdout = box.stdout_text().replace(copy, "")
     if error:
         result.message = error
+    elif isinstance(failure, CheckSkipped):
+        result.status, result.message, result.blocking = "skipped", failure.message, False
     else:
         result.status, fraction = outcome_of(ctx.steps, failure)
         result.points = points_for(item.points, fraction)
@@ -228,7 +238,30 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
     return result
 
 
-Progress = Callable[[str, str, CheckResult | None], None]
+@dataclass(frozen=True)
+class GradingPlan:
+    """What is about to be graded, known before any check runs (a report's header)."""
+
+    path: Path
+    rubric: Rubric
+    implementation: str
+    isolation: str
+    python: str
+    python_version: str
+    check_ids: tuple[str, ...]
+
+
+class Progress:
+    """Hears how a grading goes; the CLI's live display and streamed report subclass it."""
+
+    def begin(self, plan: GradingPlan) -> None:
+        """The grading is set up: the checks in `plan.check_ids` are about to run."""
+
+    def started(self, check_id: str) -> None:
+        """A check started running."""
+
+    def finished(self, result: CheckResult) -> None:
+        """A check has its result (passed, failed, skipped or error)."""
 
 
 def grade(
@@ -254,12 +287,34 @@ def grade(
     unknown = [i.id for i in items if i.id not in checks.checks]
     if unknown:
         raise GradingError(f"the rubric names checks that do not exist: {', '.join(unknown)}")
+    # The student's own addresses (a LAN address in the source) go on the sandbox's
+    # loopback, so a server that binds one runs and a client that connects to one arrives.
+    addresses = [*submission.server_facts.addresses, *submission.client_facts.addresses]
     try:
-        factory = SandboxFactory(submission.path, isolation, limits or Limits())
+        factory = SandboxFactory(
+            submission.path, isolation, limits or Limits(), addresses=list(dict.fromkeys(addresses))
+        )
     except SandboxError as exc:
         raise GradingError(str(exc)) from exc
+    for program in (submission.server, submission.client):
+        if program is not None:
+            problem = check_syntax(factory.python, program)
+            if problem is not None:
+                submission.syntax[program.name] = problem
     results: dict[str, CheckResult] = {}
     interrupted = False
+    if progress is not None:
+        progress.begin(
+            GradingPlan(
+                path,
+                rubric,
+                implementation,
+                factory.isolation,
+                factory.python,
+                python_version(factory.python),
+                tuple(i.id for i in items),
+            )
+        )
     try:
         interrupted = _run_all(
             items, checks, factory, submission, jobs, results, progress, interrupt
@@ -276,6 +331,8 @@ def grade(
         duration_s=round(time.monotonic() - started, 3),
         cap_percent=rubric.udp_cap_percent if implementation == "udp" else 100,
         interrupted=interrupted,
+        python=factory.python,
+        python_version=python_version(factory.python),
     )
 
 
@@ -283,7 +340,7 @@ def _started(
     progress: Progress | None, spec: CheckSpec, item: RubricItem, ctx: CheckContext
 ) -> CheckResult:
     if progress:
-        progress("start", item.id, None)
+        progress.started(item.id)
     return run_check(spec, item, ctx)
 
 
@@ -308,8 +365,6 @@ def _run_all(
         max_workers=max(1, jobs), thread_name_prefix="check"
     )
     interrupted = False
-    if progress:
-        progress("plan", str(len(items)), None)
     try:
         while pending or running:
             if interrupt is not None and interrupt.is_set():
@@ -334,7 +389,7 @@ def _run_all(
                         ),
                     )
                     if progress:
-                        progress("done", item.id, results[item.id])
+                        progress.finished(results[item.id])
                     continue
                 ctx = CheckContext(factory, submission)
                 future = pool.submit(_started, progress, spec, item, ctx)
@@ -348,7 +403,7 @@ def _run_all(
                 item, _ctx, _ = running.pop(future)
                 results[item.id] = future.result()
                 if progress:
-                    progress("done", item.id, results[item.id])
+                    progress.finished(results[item.id])
             now = time.monotonic()
             for future, (item, ctx, deadline) in list(running.items()):
                 if now > deadline:
@@ -365,7 +420,7 @@ def _run_all(
                         transcript=ctx.transcript.snapshot(),
                     )
                     if progress:
-                        progress("done", item.id, results[item.id])
+                        progress.finished(results[item.id])
     finally:
         for _future, (_item, ctx, _) in running.items():
             ctx.cancelled.set()
@@ -377,6 +432,6 @@ def _run_all(
     for item in items:
         if item.id not in results:
             results[item.id] = CheckResult.not_run(
-                item, "error", Text("грейдер прерван", "the grader was interrupted")
+                item, "error", Text("автопроверка прервана", "the grader was interrupted")
             )
     return interrupted

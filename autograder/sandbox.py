@@ -287,6 +287,28 @@ class Sandbox:
         """Host PIDs of every process of the student program still alive."""
         raise NotImplementedError
 
+    def thread_states(self) -> list[str]:
+        """The scheduler state of every thread of the program ("R" runnable, "S" asleep...).
+
+        A thread that is runnable sample after sample is spinning, also on a loaded
+        machine (it then waits for a core but stays "R"); an idle server sleeps in
+        accept/recv. Read from /proc/PID/task/TID/stat, Linux only ([] elsewhere).
+        """
+        states = []
+        for pid in self.process_ids():
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                        stat = f.read()
+                    states.append(stat[stat.rindex(")") + 2])
+                except (OSError, ValueError, IndexError):
+                    continue
+        return states
+
     def cpu_seconds(self) -> float:
         total = 0.0
         for pid in self.process_ids():
@@ -311,7 +333,9 @@ class NamespaceSandbox(Sandbox):
     isolation = "netns"
     port = 9090
 
-    def __init__(self, workdir: Path, uid: int | None, limits: Limits) -> None:
+    def __init__(
+        self, workdir: Path, uid: int | None, limits: Limits, addresses: list[str] | None = None
+    ) -> None:
         super().__init__(workdir, uid, limits)
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._replies: queue.Queue[tuple[dict, list[int]]] = queue.Queue()
@@ -319,7 +343,14 @@ class NamespaceSandbox(Sandbox):
         self._ready = threading.Event()
         try:
             self._proc = subprocess.Popen(
-                [*_unshare_prefix(), sys.executable, "-I", str(JAIL), str(theirs.fileno())],
+                [
+                    *_unshare_prefix(),
+                    sys.executable,
+                    "-I",
+                    str(JAIL),
+                    str(theirs.fileno()),
+                    *(addresses or []),
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -649,6 +680,7 @@ class SandboxFactory:
     source: Path
     isolation: str = "auto"  # "auto", "netns" or "ports"
     limits: Limits = field(default_factory=Limits)
+    addresses: list[str] = field(default_factory=list)  # extra IPv4 addresses for lo (netns)
 
     def __post_init__(self) -> None:
         if self.isolation == "auto":
@@ -667,8 +699,11 @@ class SandboxFactory:
     def create(self) -> Sandbox:
         if self._closed:
             raise SandboxError("the grading was stopped")
-        cls = NamespaceSandbox if self.isolation == "netns" else PortSandbox
-        box = cls(self.workdir, self.uid, self.limits)
+        box: Sandbox
+        if self.isolation == "netns":
+            box = NamespaceSandbox(self.workdir, self.uid, self.limits, self.addresses)
+        else:
+            box = PortSandbox(self.workdir, self.uid, self.limits)
         with self._lock:
             if not self._closed:
                 self._live.add(box)

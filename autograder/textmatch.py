@@ -1,13 +1,20 @@
 """Matching what a student's program sent against what a check expects. Pure functions.
 
-Core checks are tolerant: wording is free, so a message matches when one segment of the
-received text contains every needle (the nickname and the text). A "segment" is a line,
-or the unterminated rest, so servers that send no newlines at all still match.
+Core checks are tolerant: wording is free, so a message matches when one line of the
+received text contains every needle (the nickname and the text). Lines are *logical*:
+
+* the unterminated rest counts as a line, so servers that send no newlines still match;
+* a nickname cut off by its own line ending counts as one line with what follows it.
+  The most common student server reads the nickname with one `recv()` and never strips
+  it, so the course's client (which sends `"alice\\n"`) makes everyone else receive
+  `"alice\\n: hello"`. That is one bug, charged once by the check that looks for it
+  (the match says `name_break`); every other check reads the line as `alice: hello`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # CSI/OSC escape sequences and the remaining C0 controls except \n and \t.
@@ -22,8 +29,21 @@ def clean(text: str) -> str:
 
 @dataclass(frozen=True)
 class Match:
-    segment: str  # the cleaned segment that matched
-    end: int  # position in the raw text just past the matched segment
+    segment: str  # the cleaned logical line that matched
+    end: int  # position in the raw text just past the matched line
+    raw: str = ""  # the raw text of the line, line breaks included
+    name_break: str | None = None  # the nickname a line break cut off from its text
+
+
+@dataclass(frozen=True)
+class Line:
+    """One logical line: the cleaned text, where it ends, and how it was put together."""
+
+    text: str
+    end: int
+    raw: str
+    name_break: str | None = None
+    terminated: bool = True
 
 
 def segments(text: str, start: int = 0) -> list[tuple[str, int]]:
@@ -38,31 +58,80 @@ def segments(text: str, start: int = 0) -> list[tuple[str, int]]:
     return out
 
 
+def _ends_with_name(raw: str, names: Iterable[str]) -> str | None:
+    """The nickname `raw` ends with (before its line ending), as a whole word."""
+    body = clean(raw).rstrip("\r\n").casefold()
+    for name in names:
+        folded = name.casefold()
+        if folded and body.endswith(folded):
+            before = body[: -len(folded)]
+            if not before or not before[-1].isalnum():
+                return name
+    return None
+
+
+def _continues_name(raw: str, name: str) -> bool:
+    """Does `raw` read as the rest of a line that began with `name`?
+
+    It must start with a separator (": hi", " joined", "] hi"), not a word, and not name
+    the same user again (then it is a line of its own: "[bob]: hi").
+    """
+    body = clean(raw)
+    return bool(body.strip()) and not body[0].isalnum() and name.casefold() not in body.casefold()
+
+
+def logical_lines(text: str, start: int = 0, names: Iterable[str] = ()) -> list[Line]:
+    """The lines of `text[start:]`, with nicknames cut off by a line break rejoined.
+
+    Rejoining chains: a server that sends no newlines of its own glues its lines
+    together, so a rejoined line may end with the next user's cut-off nickname.
+    """
+    names = tuple(names)
+    raw_segments = segments(text, start)
+    lines = []
+    i = 0
+    while i < len(raw_segments):
+        raw, end = raw_segments[i]
+        joined, first_break = clean(raw), None
+        i += 1
+        while names and raw.endswith("\n") and i < len(raw_segments):
+            name = _ends_with_name(raw, names)
+            rest, rest_end = raw_segments[i]
+            if name is None or not _continues_name(rest, name):
+                break
+            joined = joined.rstrip("\r\n") + clean(rest)
+            first_break = first_break or name
+            raw, end = raw + rest, rest_end
+            i += 1
+        lines.append(Line(joined.strip(), end, raw, first_break, raw.endswith("\n")))
+    return lines
+
+
 def find_segment(
     text: str,
     needles: tuple[str, ...],
     start: int = 0,
     exclude: re.Pattern[str] | None = None,
+    names: Iterable[str] = (),
 ) -> Match | None:
-    """The first segment after `start` that contains every needle (case-insensitively)."""
+    """The first logical line after `start` that contains every needle (case-insensitively).
+
+    `names` are the nicknames in play: a line that ends with one of them is read together
+    with the next, as the server meant it (see the module docstring).
+    """
     lowered = tuple(n.casefold() for n in needles)
-    for raw, end in segments(text, start):
-        segment = clean(raw).strip()
-        folded = segment.casefold()
-        if all(n in folded for n in lowered) and not (exclude and exclude.search(segment)):
-            return Match(segment, end)
+    for line in logical_lines(text, start, names):
+        folded = line.text.casefold()
+        if all(n in folded for n in lowered) and not (exclude and exclude.search(line.text)):
+            return Match(line.text, line.end, line.raw, line.name_break)
     return None
 
 
-def complete_lines(text: str, start: int = 0) -> list[str]:
-    """The cleaned, non-empty, newline-terminated lines after `start`."""
-    lines = []
-    for raw, _ in segments(text, start):
-        if raw.endswith("\n"):
-            line = clean(raw).strip()
-            if line:
-                lines.append(line)
-    return lines
+def complete_lines(text: str, start: int = 0, names: Iterable[str] = ()) -> list[str]:
+    """The cleaned, non-empty, newline-terminated logical lines after `start`."""
+    return [
+        line.text for line in logical_lines(text, start, names) if line.terminated and line.text
+    ]
 
 
 def excerpt(text: str, limit: int = 300) -> str:

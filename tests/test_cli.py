@@ -152,3 +152,28 @@ def test_missing_dependencies_give_an_install_hint_not_a_traceback(tmp_path: Pat
     assert proc.returncode == 2
     assert "missing rich, psutil" in proc.stderr and "pip install" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_output_that_is_not_a_terminal_is_the_report_alone_in_order() -> None:
+    """CI logs and `> file`: the header first, each check's line once, in the rubric's
+    order, then the total; no progress line on either stream."""
+    proc = run("solutions/04", "-k", "join", "-k", "broadcast", "-k", "starts", "--lang", "en")
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Grading solutions/04"), lines[:2]
+    assert "Python 3." in lines[0]  # which interpreter ran the student's programs
+    check_lines = [
+        ln.split()[1] for ln in lines[1:] if ln.startswith(" ✓ ") or ln.startswith(" ✗ ")
+    ]
+    assert check_lines == ["starts", "join", "broadcast"]
+    assert lines[len(check_lines) + 1].startswith("Total:")
+    assert proc.stderr == ""
+
+
+def test_json_names_the_students_python_and_each_hints_anchor(tmp_path: Path) -> None:
+    proc = run("tests/submissions/04-syntax-error", "--format", "json", "-k", "requirements")
+    report = json.loads(proc.stdout)
+    assert report["python"]["version"].startswith("3.") and report["python"]["path"]
+    (check,) = report["checks"]
+    assert check["status"] == "failed" and check["hint_anchor"] == "syntax-error"
+    assert check["docs"].endswith("#syntax-error")

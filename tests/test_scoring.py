@@ -95,6 +95,7 @@ def test_the_lesson_04_rubric_adds_up_and_has_the_contract_ids() -> None:
         "leave",
         "leave_abrupt",
         "concurrent",
+        "nickname",
         "framing",
         "utf8",
         "slow_consumer",

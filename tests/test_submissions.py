@@ -52,14 +52,30 @@ def grade(folder: Path, *extra: str, env: dict[str, str] | None = None) -> tuple
     return proc.returncode, json.loads(proc.stdout), elapsed
 
 
+def student_python_version() -> tuple[int, ...]:
+    from autograder.sandbox import student_python
+    from autograder.source import python_version
+
+    return tuple(int(p) for p in python_version(student_python()[0]).split(".")[:2])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", SUBMISSIONS, ids=[p.name for p in SUBMISSIONS])
 def test_submission_gets_its_verdicts(folder: Path) -> None:
     expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+    below = expected.get("student_python_below")
+    if below and student_python_version() >= tuple(int(p) for p in below.split(".")):
+        pytest.skip(
+            f"{folder.name} proves a hint about syntax newer than Python {below}, but the "
+            f"student programs here run on Python {'.'.join(map(str, student_python_version()))}"
+        )
     code, report, elapsed = grade(folder)
     got = {c["id"]: c["status"] for c in report["checks"]}
     explain = {c["id"]: c["message"] for c in report["checks"] if c["status"] != "passed"}
     assert got == expected["verdicts"], f"{folder.name}: {explain}"
+    # Every failure's hint is proven too: the docs section it sends the student to.
+    anchors = {c["id"]: c["hint_anchor"] for c in report["checks"] if c["status"] == "failed"}
+    assert anchors == expected.get("hints", {}), f"{folder.name}: hints {anchors}"
     for check_id, points in expected.get("points", {}).items():
         actual = next(c["points"] for c in report["checks"] if c["id"] == check_id)
         assert actual == points, f"{folder.name}: {check_id} earned {actual}, expected {points}"
@@ -78,6 +94,14 @@ def test_every_submission_names_every_check() -> None:
         rubric = rubric_for_lesson(folder.name[:2])
         items = rubric.items_for(expected.get("implementation", "tcp"))
         assert set(expected["verdicts"]) == {i.id for i in items}, folder.name
+
+
+def test_every_failed_verdict_declares_its_hint() -> None:
+    """A failure without a declared hint would let a wrong hint go unnoticed."""
+    for folder in SUBMISSIONS:
+        expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+        failed = {k for k, v in expected["verdicts"].items() if v == "failed"}
+        assert set(expected.get("hints", {})) == failed, folder.name
 
 
 def test_every_check_is_failed_by_some_submission() -> None:

@@ -43,3 +43,49 @@ def test_complete_lines_leave_out_the_unterminated_tail_and_blank_lines() -> Non
 
 def test_excerpt_keeps_the_end_and_shows_newlines() -> None:
     assert excerpt("x" * 10 + "tail\n", limit=5) == "…tail\\n"
+
+
+# --- a nickname cut off by its own line ending ("alice\n: hi") --------------------------
+NAMES = ("alice", "bob", "carol")
+
+
+def test_a_nickname_kept_with_its_newline_is_read_as_one_line() -> None:
+    found = find_segment("alice\n: good morning\n", ("alice", "good morning"), names=NAMES)
+    assert found is not None and found.segment == "alice: good morning"
+    assert found.name_break == "alice" and found.raw == "alice\n: good morning\n"
+
+
+def test_an_intact_line_has_no_name_break() -> None:
+    found = find_segment("alice: good morning\n", ("alice", "good morning"), names=NAMES)
+    assert found is not None and found.name_break is None
+
+
+def test_notices_with_a_cut_off_nickname_are_rejoined() -> None:
+    found = find_segment("*** carol\n joined\n", ("carol", "joined"), names=NAMES)
+    assert found is not None and found.segment == "*** carol joined"
+
+
+def test_rejoining_chains_when_the_server_sends_no_newlines() -> None:
+    text = "Введите имя:carol\n присоединился к чату.alice\n: good morning\n"
+    found = find_segment(text, ("alice", "good morning"), names=NAMES)
+    assert found is not None and found.name_break == "carol"
+
+
+def test_a_line_of_its_own_after_a_name_is_not_rejoined() -> None:
+    # The next line starts with a word, or names the same user again: two real lines.
+    assert find_segment("bob\nhello\n", ("bob", "hello"), names=NAMES) is None
+    found = find_segment("Online: alice, bob\n[bob]: hi\n", ("bob", "hi"), names=NAMES)
+    assert found is not None and found.segment == "[bob]: hi" and found.name_break is None
+
+
+def test_only_whole_nicknames_are_rejoined() -> None:
+    assert find_segment("malice\n: x\n", ("x", "alice"), names=NAMES) is None
+
+
+def test_without_names_nothing_is_rejoined() -> None:
+    assert find_segment("alice\n: good morning\n", ("alice", "good morning")) is None
+
+
+def test_complete_lines_rejoin_cut_off_nicknames_too() -> None:
+    text = "alice\n: first apples\nalice\n: second pears\n"
+    assert complete_lines(text, names=NAMES) == ["alice: first apples", "alice: second pears"]

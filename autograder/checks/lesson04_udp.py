@@ -91,7 +91,7 @@ def leave(ctx: CheckContext) -> None:
             "carol",
             exclude=re.compile(r"carol\W{0,3}\s*exit\s*$", re.IGNORECASE),
             expected=Text(
-                "у alice уведомление, что carol вышла", "alice gets a notice that carol left"
+                "у alice уведомление о выходе carol", "alice gets a notice that carol left"
             ),
             hint=hints.NO_LEAVE_NOTICE,
         )
@@ -137,7 +137,7 @@ class _UdpServerRole:
         ctx.transcript.add(
             "grader",
             Text(
-                f"запускаем {path.name} (UDP-сервер изображает грейдер)",
+                f"запускаем {path.name}; UDP-сервер изображает автопроверка",
                 f"start {path.name} (the grader plays the UDP server)",
             ),
         )
@@ -159,7 +159,7 @@ class _UdpServerRole:
                     continue
                 self.client_address, self.reply_socket = address, s
                 text = data.decode("utf-8", errors="replace")
-                self.ctx.transcript.add("server", Text(f"получил {text!r}", f"got {text!r}"))
+                self.ctx.transcript.add("server", Text(f"пришло {text!r}", f"got {text!r}"))
                 self.received += text + "\n"
         return needle in self.received
 

@@ -1,0 +1,297 @@
+"""What a submission's source says before it runs: ports, addresses, handshakes, syntax.
+
+Real student programs hard-code where they meet: `client.connect(("localhost", 8080))`,
+`server.bind((socket.gethostname(), 44455))`, a LAN address like `"192.168.1.5"`, and a
+private handshake (`if message == "NICK": send(nickname)`). The grader reads these from
+the source so it can play the server exactly where the student's client connects, put the
+student's addresses on the sandbox's loopback, and speak the handshake the client waits
+for. Nothing here runs student code: the AST is read, and the syntax check only compiles.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import ipaddress
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.i18n import Text
+
+PORT_RANGE = range(1024, 65536)
+MAX_PORTS = 24  # a bound on listeners the grader opens for one client
+# Strings a client compares received text with to decide "the server asks my nickname".
+HANDSHAKE = re.compile(r"nick|name|имя|ник|login|логин", re.IGNORECASE)
+
+
+@dataclass
+class SourceFacts:
+    """What one program's source tells about where and how it talks."""
+
+    ports: list[int] = field(default_factory=list)  # port-like literals, in source order
+    addresses: list[str] = field(default_factory=list)  # IPv4 literals outside 127/8
+    handshake_words: list[str] = field(default_factory=list)  # e.g. "NICK"
+    binds_port_zero: bool = False  # bind((host, 0)): the kernel picks a random port
+    parsed: bool = True  # False when the grader's Python could not parse it either
+
+
+def _literal_port(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value in PORT_RANGE:
+        return value
+    if isinstance(value, str) and value.isdigit() and int(value) in PORT_RANGE:
+        return int(value)
+    return None
+
+
+def _literal_address(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        ip = ipaddress.IPv4Address(value.strip())
+    except ValueError:
+        return None
+    if ip.is_loopback or ip.is_unspecified or ip.is_multicast or ip.is_reserved:
+        return None
+    if ip == ipaddress.IPv4Address("255.255.255.255"):
+        return None
+    return str(ip)
+
+
+def _module_constants(tree: ast.Module) -> dict[str, object]:
+    """NAME = literal assignments at the top level (PORT = 0, HOST = "...")."""
+    found: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = node.value.value
+    return found
+
+
+def _binds_port_zero(tree: ast.Module, constants: dict[str, object]) -> bool:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "bind"
+            and node.args
+            and isinstance(node.args[0], ast.Tuple)
+            and len(node.args[0].elts) == 2
+        ):
+            port = node.args[0].elts[1]
+            value = (
+                port.value
+                if isinstance(port, ast.Constant)
+                else constants.get(port.id)
+                if isinstance(port, ast.Name)
+                else None
+            )
+            if value == 0 and not isinstance(value, bool):
+                return True
+    return False
+
+
+def _handshake_words(tree: ast.Module) -> list[str]:
+    """String literals the program compares received text with, that ask for a nickname."""
+    words = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(
+            isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops
+        ):
+            for side in (node.left, *node.comparators):
+                if (
+                    isinstance(side, ast.Constant)
+                    and isinstance(side.value, str)
+                    and 0 < len(side.value) <= 40
+                    and HANDSHAKE.search(side.value)
+                    and side.value not in words
+                ):
+                    words.append(side.value)
+    return words
+
+
+def scan_source(path: Path | None) -> SourceFacts:
+    """Read one program's source for ports, addresses and handshakes (never runs it)."""
+    if path is None:
+        return SourceFacts()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return SourceFacts(parsed=False)
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        # Newer syntax than ours, or a plain error: digits and quoted addresses still tell.
+        ports = [int(m) for m in re.findall(r"\b(\d{4,5})\b", text) if int(m) in PORT_RANGE]
+        addresses = [
+            a for a in (_literal_address(m) for m in re.findall(r"['\"]([\d.]+)['\"]", text)) if a
+        ]
+        return SourceFacts(
+            list(dict.fromkeys(ports))[:MAX_PORTS], list(dict.fromkeys(addresses)), parsed=False
+        )
+    facts = SourceFacts()
+    constants = _module_constants(tree)
+    constants_in_order = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Constant)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for node in constants_in_order:
+        if isinstance(node, ast.Constant):
+            port = _literal_port(node.value)
+            if port is not None and port not in facts.ports:
+                facts.ports.append(port)
+            address = _literal_address(node.value)
+            if address is not None and address not in facts.addresses:
+                facts.addresses.append(address)
+    facts.ports = facts.ports[:MAX_PORTS]
+    facts.binds_port_zero = _binds_port_zero(tree, constants)
+    facts.handshake_words = _handshake_words(tree)
+    return facts
+
+
+# --- syntax, as the student's interpreter sees it ----------------------------------------
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """A file the student's Python cannot compile, and what would accept it."""
+
+    filename: str
+    lineno: int | None
+    message: str
+    text: str  # the offending line
+    python: str = ""  # the version of the student's interpreter, e.g. "3.11.2"
+    accepted_by: str | None = None  # "Python 3.12" when a newer interpreter compiles it
+    feature: Text | None = None  # the newer syntax recognised, e.g. the `type` statement
+
+
+_COMPILE = (
+    "import json, sys\n"
+    "path = sys.argv[1]\n"
+    "try:\n"
+    "    compile(open(path, 'rb').read(), path, 'exec', dont_inherit=True)\n"
+    "    print(json.dumps(None))\n"
+    "except SyntaxError as e:\n"
+    "    print(json.dumps([e.lineno, e.msg, (e.text or '').rstrip()]))\n"
+)
+
+
+class _Unknown(Exception):
+    """The interpreter could not be asked (not the student's fault)."""
+
+
+def _compile_with(python: str, path: Path) -> tuple[int | None, str, str] | None:
+    """None when `python` compiles the file, else (line, message, text of the line)."""
+    try:
+        proc = subprocess.run(
+            [python, "-I", "-c", _COMPILE, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
+        raise _Unknown(str(exc)) from exc
+    if result is None:
+        return None
+    return (int(result[0]) if result[0] is not None else None, str(result[1]), str(result[2]))
+
+
+@functools.lru_cache(maxsize=16)
+def python_version(python: str) -> str:
+    """'3.11.2' for an interpreter path ('' if it cannot be run)."""
+    try:
+        proc = subprocess.run(
+            [python, "-I", "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout.strip()
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
+
+
+def newer_pythons(than: str) -> list[tuple[str, str]]:
+    """(path, version) of interpreters on this machine newer than `than`, newest first."""
+    found: dict[str, str] = {}
+    candidates = [sys.executable] + [
+        shutil.which(f"python3.{minor}") or "" for minor in range(10, 21)
+    ]
+    for candidate in candidates:
+        if not candidate or not os.access(candidate, os.X_OK):
+            continue
+        real = os.path.realpath(candidate)
+        if real in found:
+            continue
+        version = python_version(candidate)
+        if version and _version_key(version) > _version_key(than):
+            found[real] = version
+    return sorted(found.items(), key=lambda pv: _version_key(pv[1]), reverse=True)
+
+
+# Syntax that newer Pythons accept, recognised on the offending line: (pattern, what, since).
+NEWER_SYNTAX = (
+    (
+        re.compile(r"^\s*type\s+\w+\s*(\[[^\]]*\])?\s*="),
+        Text("оператор type для псевдонима типа", "the `type` alias statement"),
+        "3.12",
+    ),
+    (
+        re.compile(r"^\s*(def|class)\s+\w+\s*\["),
+        Text("параметры типа [T]", "type parameters `[T]`"),
+        "3.12",
+    ),
+    (re.compile(r"\bexcept\s*\*"), Text("except*", "`except*`"), "3.11"),
+    (
+        re.compile(r"""f(['"]).*\{[^}]*\1[^}]*\}.*\1"""),
+        Text("кавычки того же вида внутри f-строки", "quotes of the same kind inside an f-string"),
+        "3.12",
+    ),
+)
+
+
+def recognise_newer_syntax(line: str, version: str) -> tuple[Text, str] | None:
+    """(feature, since) when `line` uses syntax newer than `version`."""
+    for pattern, feature, since in NEWER_SYNTAX:
+        if pattern.search(line) and _version_key(since) > _version_key(version):
+            return feature, since
+    return None
+
+
+def check_syntax(python: str, path: Path) -> SyntaxProblem | None:
+    """Compile `path` with the student's interpreter; say what would accept it if it fails."""
+    try:
+        error = _compile_with(python, path)
+    except _Unknown:
+        return None  # the programs' own start will report whatever is wrong
+    if error is None:
+        return None
+    lineno, message, text = error
+    version = python_version(python)
+    accepted_by = None
+    for newer, newer_version in newer_pythons(version):
+        try:
+            if _compile_with(newer, path) is None:
+                accepted_by = f"Python {'.'.join(newer_version.split('.')[:2])}"
+                break
+        except _Unknown:
+            continue
+    recognised = recognise_newer_syntax(text, version)
+    feature = None
+    if recognised:
+        feature = recognised[0]
+        accepted_by = accepted_by or f"Python {recognised[1]}"
+    return SyntaxProblem(path.name, lineno, message, text, version, accepted_by, feature)

@@ -1,0 +1,81 @@
+"""Reading a submission's source before it runs: ports, addresses, handshakes, syntax."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from autograder.source import check_syntax, recognise_newer_syntax, scan_source
+
+
+def write(tmp_path: Path, text: str, name: str = "prog.py") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_port_literals_are_found_in_tuples_constants_and_strings(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "import socket\nPORT = 8080\ns = socket.socket()\n"
+        "s.connect(('localhost', 44455))\nDEFAULT = '9091'\nbuf = s.recv(1024)\n",
+    )
+    facts = scan_source(path)
+    assert facts.ports[:3] == [8080, 44455, 9091]
+    assert 1024 in facts.ports  # harmless: one more listener in a private namespace
+    assert 80 not in scan_source(write(tmp_path, "x = 80\n", "b.py")).ports
+
+
+def test_lan_addresses_are_found_but_loopback_and_any_are_not(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "HOST = '192.168.1.5'\nA = '127.0.0.1'\nB = '0.0.0.0'\nC = 'not an address'\n",
+    )
+    assert scan_source(path).addresses == ["192.168.1.5"]
+
+
+def test_a_handshake_word_the_client_waits_for_is_found(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "msg = sock.recv(1024).decode()\n"
+        "if msg == 'NICK':\n    sock.send(nick.encode())\n"
+        "elif msg == 'exit':\n    pass\n",
+    )
+    assert scan_source(path).handshake_words == ["NICK"]
+
+
+def test_binding_port_zero_directly_or_through_a_constant_is_random(tmp_path: Path) -> None:
+    direct = write(tmp_path, "s.bind(('127.0.0.1', 0))\n", "a.py")
+    named = write(tmp_path, "PORT = 0\ns.bind((HOST, PORT))\n", "b.py")
+    fixed = write(tmp_path, "PORT = 44455\ns.bind((HOST, PORT))\n", "c.py")
+    assert scan_source(direct).binds_port_zero and scan_source(named).binds_port_zero
+    assert not scan_source(fixed).binds_port_zero
+
+
+def test_a_file_the_grader_cannot_parse_still_yields_ports_and_addresses(tmp_path: Path) -> None:
+    path = write(tmp_path, "type X = int\nHOST = '10.0.0.7'\nPORT = 5050\nwhile True\n")
+    facts = scan_source(path)
+    assert not facts.parsed and 5050 in facts.ports and facts.addresses == ["10.0.0.7"]
+
+
+def test_newer_syntax_is_recognised_only_when_the_students_python_lacks_it() -> None:
+    feature, since = recognise_newer_syntax("type Clients = dict[str, int]", "3.11.2") or (None, "")
+    assert feature is not None and since == "3.12"
+    assert recognise_newer_syntax("type Clients = dict[str, int]", "3.12.1") is None
+    assert recognise_newer_syntax("def f[T](x: T) -> T:", "3.11.9") is not None
+    assert recognise_newer_syntax("clients = {}", "3.11.2") is None
+
+
+def test_check_syntax_uses_the_given_interpreter_and_names_the_newer_syntax(
+    tmp_path: Path,
+) -> None:
+    good = write(tmp_path, "x = 1\n", "good.py")
+    assert check_syntax(sys.executable, good) is None
+    bad = write(tmp_path, "x = (\n", "bad.py")
+    problem = check_syntax(sys.executable, bad)
+    assert problem is not None and problem.filename == "bad.py" and problem.accepted_by is None
+    if sys.version_info < (3, 12):
+        newer = write(tmp_path, "type Address = tuple[str, int]\n", "newer.py")
+        problem = check_syntax(sys.executable, newer)
+        assert problem is not None and problem.lineno == 1
+        assert problem.accepted_by == "Python 3.12" and problem.feature is not None
