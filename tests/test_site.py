@@ -130,6 +130,11 @@ def test_every_internal_link_and_anchor_of_the_built_site_resolves(site: Path) -
                 ids = pages[target].ids if target in pages else parse(target).ids
                 if unquote(fragment) not in ids:
                     broken.append(f"{path.relative_to(site)}: <{tag}> {url} (no such anchor)")
+    for path in pages:
+        ids = re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8"))
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            broken.append(f"{path.relative_to(site)}: ids defined twice: {twice}")
     print(f"\nlink check: {checked} internal links in {len(pages)} pages, {len(broken)} broken")
     assert checked > 500
     assert not broken, "broken internal links:\n" + "\n".join(broken)
