@@ -262,6 +262,5 @@ def render_failure(check: CheckResult, console: Console, lang: str, verbose: boo
 
 
 def later_failed_steps(check: CheckResult) -> list[StepResult]:
-    """Failed steps of a check after the one its report shows in full."""
-    failed = [s for s in check.steps if not s.passed and s.failure is not None]
-    return failed[1:] if failed else []
+    """Failed steps of a check other than the one its report shows in full."""
+    return [s for s in check.other_failed_steps if s.failure is not None]

@@ -65,6 +65,7 @@ class CheckResult:
     duration_s: float = 0.0
     blocking: bool = True
     program: str = "server"  # whose output stderr/stdout are: "server" or "client"
+    other_failed_steps: list[StepResult] = field(default_factory=list)  # beside the shown one
 
     @classmethod
     def not_run(cls, item: RubricItem, status: str, message: Text, **extra: Any) -> CheckResult:
@@ -234,6 +235,10 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
                 shown.hint,
             )
             result.blocking = shown.blocking and step is None
+            # Every other part that failed, once each (the shown one is not repeated).
+            result.other_failed_steps = [
+                s for s in ctx.steps if not s.passed and s.failure is not shown
+            ]
     result.duration_s = round(time.monotonic() - started, 3)
     return result
 

@@ -138,3 +138,30 @@ def test_an_enormous_output_line_is_cut_to_its_end() -> None:
     first, last = cut.splitlines()
     assert first.startswith("…(+4603)") and first.endswith("END") and len(first) < LINE_CHARS + 20
     assert last == "last"
+
+
+def test_a_failed_step_that_ended_the_check_is_shown_once_and_the_others_too() -> None:
+    """A step whose failure also stops the check (like a server that died in it) is the
+    one shown in full; every other failed step is listed once: none twice, none lost."""
+    from autograder.framework import CheckContext, CheckFailed, CheckSpec, StudentProgramMissing
+    from autograder.i18n import Text
+    from autograder.rubric import RubricItem
+    from autograder.runner import run_check
+
+    def check(ctx: CheckContext) -> None:
+        with ctx.step(0.3, Text("первое", "first")):
+            raise CheckFailed(Text("раз", "one"))
+        with ctx.step(0.3, Text("второе", "second")):
+            raise CheckFailed(Text("два", "two"))
+        with ctx.step(0.4, Text("третье", "third")):  # re-raised: it ends the check
+            raise StudentProgramMissing(Text("конец", "the end"))
+
+    class NoFactory:
+        def release(self, box: object) -> None: ...
+
+    spec = CheckSpec("x", check, "", (), "static")
+    item = RubricItem("x", "core", 10, Text("x", "x"))
+    result = run_check(spec, item, CheckContext(NoFactory(), None))  # type: ignore[arg-type]
+    assert result.message is not None and result.message.en == "third: the end"
+    assert [s.title.en for s in result.other_failed_steps] == ["first", "second"]
+    assert result.points == 0
