@@ -435,7 +435,7 @@ def _run_all(
                     if progress:
                         progress.finished(results[item.id])
     finally:
-        for _future, (_item, ctx, _) in running.items():
+        for _future, (_item, ctx, _) in list(running.items()):
             ctx.cancelled.set()
             ctx.close()
         # Their programs and sockets are gone, so the checks fail fast; give them a moment

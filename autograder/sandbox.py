@@ -775,7 +775,7 @@ class PortSandbox(Sandbox):
         self.process_ids()  # remember the latest descendants before killing the root
         with contextlib.suppress(OSError):
             os.killpg(self._proc.pid, signal.SIGKILL)
-        for pid, created in self._seen.items():
+        for pid, created in list(self._seen.items()):
             with contextlib.suppress(psutil.Error):
                 p = psutil.Process(pid)
                 if p.create_time() == created:
