@@ -785,7 +785,7 @@ PLOT_INSTALL_HINT = (
 )
 
 
-def plot_latencies(results: list[tuple[str, LoadResult]], path: Path) -> None:
+def plot_latencies(results: list[tuple[str, LoadResult]], path: Path, title: str = "") -> None:
     """Latency of every delivery over time, and its distribution, one colour per run."""
     import matplotlib
 
@@ -809,6 +809,8 @@ def plot_latencies(results: list[tuple[str, LoadResult]], path: Path) -> None:
     for axes in (over_time, spread):
         axes.grid(True, which="both", alpha=0.3)
         axes.legend(loc="upper left", markerscale=4)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -967,7 +969,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.plot:
-        plot_latencies(runs, args.plot)
+        plot_latencies(
+            runs, args.plot, f"{args.path}: {args.clients} clients, {args.rate:g} lines/s"
+        )
         err.print(f"latency plot: {args.plot}")
     if args.format == "json":
         text = json.dumps(
