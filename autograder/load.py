@@ -153,7 +153,7 @@ class LoadConfig:
     message_bytes: int = 100  # size of each line, newline included
     senders: int = 1
     slow: bool = False  # one more client that joins and never reads
-    join_timeout: float = 60.0
+    join_timeout: float = 30.0  # to connect everyone, and then for the sync line to reach all
 
 
 @dataclass
@@ -926,6 +926,7 @@ def main(argv: list[str] | None = None) -> int:
         duration=args.duration,
         message_bytes=args.size,
         senders=args.senders,
+        join_timeout=max(10.0, 0.05 * args.clients),
     )
     plans = [("all read", base)]
     if args.slow:

@@ -4,6 +4,7 @@
     python benchmarks/server_compare.py --repeats 3     # medians of 3 interleaved runs
     python benchmarks/server_compare.py --only 200      # scenarios whose name contains 200
     python benchmarks/server_compare.py --plot          # also a latency plot (matplotlib)
+    python benchmarks/server_compare.py --server mine=path/to/server.py   # a fourth one
 
 Servers: the naive baseline (one recv = one message, `sendall` to everyone from the
 sender's thread), the asyncio baseline (same protocol and drop policy as the reference),
@@ -172,10 +173,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1, help="interleaved runs (medians)")
     parser.add_argument("--only", action="append", help="scenarios whose name contains this")
     parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset")
+    parser.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="one more server to compare (a folder with server.py or a .py file); repeatable",
+    )
     parser.add_argument("--isolation", default="netns", choices=("auto", "netns", "ports"))
     parser.add_argument("--plot", action="store_true", help="save a latency plot (matplotlib)")
     args = parser.parse_args(argv)
     servers = [s.strip() for s in args.servers.split(",")]
+    for extra in args.server:
+        name, _, path = extra.partition("=")
+        if not path:
+            parser.error(f"--server wants NAME=PATH, not {extra!r}")
+        SERVERS[name] = Path(path).resolve()
+        servers.append(name)
     scenarios = [s for s in SCENARIOS if not args.only or any(o in s.name for o in args.only)]
     raise_open_files_limit(max(s.config.clients for s in scenarios) + 1)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
