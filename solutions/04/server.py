@@ -103,7 +103,7 @@ class Client:
                 except BlockingIOError:
                     sent = 0
                 except OSError:  # EPIPE, ECONNRESET: клиент уже ушёл
-                    self.close("соединение оборвано")
+                    self.cut_off("соединение оборвано")
                     return
                 data = data[sent:]
                 if not data:
@@ -111,7 +111,7 @@ class Client:
             # Остаток строки (или вся строка, если хвост уже есть) — в конец хвоста.
             self.pending += data
             if len(self.pending) > SENDQ_LIMIT:
-                self.close("не успевает читать")
+                self.cut_off("не успевает читать")
             elif self.writer is None:
                 self.writer = threading.Thread(target=self.write_loop, daemon=True)
                 self.writer.start()
@@ -131,14 +131,14 @@ class Client:
                 sent = self.sock.send(chunk)
             except OSError:  # клиент ушёл или отключён (shutdown будит send ошибкой)
                 with self.lock:
-                    self.close("соединение оборвано")
+                    self.cut_off("соединение оборвано")
                     self.writer = None
                 return
             with self.lock:
                 del self.pending[:sent]  # то, что ушло, из хвоста убираем
 
-    def close(self, reason=None):
-        """Закрыть соединение из любого потока. Вызывать под self.lock.
+    def cut_off(self, reason=None):
+        """Оборвать соединение (из любого потока, под self.lock); reason — для остальных.
 
         shutdown, в отличие от close, будит потоки, заблокированные на этом сокете:
         recv в читателе вернёт b"" (и читатель разошлёт уведомление о выходе),
@@ -267,9 +267,10 @@ def finish_writing(client, timeout):
 def close_client(client):
     """Закрыть соединение и сокет, не оставив писателя внутри send."""
     with client.lock:
-        client.close()
-    # shutdown разбудил писателя, если тот ждал в send; закрываем сокет, когда он ушёл:
-    # номер закрытого сокета ОС сразу отдаст новому соединению.
+        client.cut_off()
+    # shutdown разбудил писателя, если тот ждал в send. Закрываем сокет, только когда
+    # писатель ушёл: номер закрытого сокета ОС сразу отдаёт новому соединению, и
+    # опоздавший send писателя ушёл бы чужому клиенту.
     finish_writing(client, SEND_GRACE)
     client.sock.close()
 
