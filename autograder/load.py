@@ -212,8 +212,15 @@ class LoadResult:
 # ----------------------------------------------------------------------------- engine
 
 
+SLOW_NAME = b"slowpoke"  # the nickname of the client that never reads
+NEIGHBOUR = b"u0001"  # the second client: the first one sees its join, if joins are announced
+
+
 class _Client:
-    __slots__ = ("index", "name", "sock", "buffer", "log", "synced", "closed", "sender")
+    __slots__ = (
+        "index", "name", "sock", "buffer", "log", "synced", "closed", "sender",
+        "slow_mentions", "saw_neighbour",
+    )  # fmt: skip
 
     def __init__(self, index: int, name: str, sock: socket.socket, log: DeliveryLog | None):
         self.index = index
@@ -224,6 +231,8 @@ class _Client:
         self.synced = False
         self.closed = False
         self.sender: _Sender | None = None
+        self.slow_mentions: list[float] = []  # when lines naming the slow client came
+        self.saw_neighbour = False  # a line naming u0001 came (a join notice)
 
 
 class _Sender:
@@ -334,12 +343,13 @@ def run_load(
         result.join_seconds = round(time.perf_counter() - started, 2)
         gc.disable()  # no collector pauses in the middle of a measurement (nothing is cyclic)
         try:
-            _measure(config, selector, readers, senders, result, report, alive)
+            start = _measure(config, selector, readers, senders, result, report, alive)
         finally:
             gc.enable()
         slow = [c for c in clients if c.log is None]
         if slow:
             result.slow_dropped = _closed_by_server(slow[0].sock)
+            result.slow_leave_notice_s = _leave_notice(readers, start)
         result.sent = sum(s.sent for s in senders)
         stalls = sorted(x for s in senders for x in s.stalls_ms)
         result.sender_stall_ms = {
@@ -390,7 +400,7 @@ def _join(
     total = config.clients + (1 if config.slow else 0)
     for index in range(total):
         slow = index == config.clients
-        name = "slowpoke" if slow else f"u{index:04d}"
+        name = SLOW_NAME.decode() if slow else f"u{index:04d}"
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise LoadError(
@@ -489,8 +499,10 @@ def _read(client: _Client, selector: selectors.BaseSelector, m: _Measurement | N
                 m.arrived(client, found, now)
         elif SYNC in line:
             client.synced = True
-        elif m is not None and m.slow_name and m.slow_name in line:
-            m.slow_notice(now)
+        elif SLOW_NAME in line:
+            client.slow_mentions.append(now)
+        elif NEIGHBOUR in line:
+            client.saw_neighbour = True
 
 
 def _flush(sender: _Sender, selector: selectors.BaseSelector, now: float) -> None:
@@ -528,13 +540,11 @@ class _Measurement:
         selector: selectors.BaseSelector,
         senders: list[_Sender],
         result: LoadResult,
-        slow_name: bytes | None,
     ) -> None:
         self.config = config
         self.selector = selector
         self.senders = senders
         self.result = result
-        self.slow_name = slow_name
         self.start = time.perf_counter()
         self.last_arrival = self.start
         self.arrivals = 0
@@ -581,10 +591,6 @@ class _Measurement:
             self.arrivals += 1
             self.last_arrival = now
 
-    def slow_notice(self, now: float) -> None:
-        if self.result.slow_leave_notice_s is None:
-            self.result.slow_leave_notice_s = round(now - self.start, 3)
-
 
 def _measure(
     config: LoadConfig,
@@ -594,8 +600,9 @@ def _measure(
     result: LoadResult,
     report: Progress,
     alive: Callable[[], bool] | None,
-) -> None:
-    m = _Measurement(config, selector, senders, result, b"slowpoke" if config.slow else None)
+) -> float:
+    """Send and receive; returns when the sending started (perf_counter)."""
+    m = _Measurement(config, selector, senders, result)
     end = m.start + config.duration
     next_report = 0.0
     while True:
@@ -623,6 +630,19 @@ def _measure(
     for sender in senders:  # lines never taken: they stalled until the very end
         for _, _, due in sender.ends:
             sender.stalls_ms.append((finished - due) * 1000)
+    return m.start
+
+
+def _leave_notice(readers: list[_Client], start: float) -> float | None:
+    """Seconds from the start of sending until a reader was told the slow client left.
+
+    Any wording will do: a line that names the slow client. If the server announces joins
+    (the first client heard of the second one), a reader's first such line was the slow
+    client's join notice and its second one the leave notice; otherwise the first.
+    """
+    index = 1 if readers[0].saw_neighbour else 0
+    times = [c.slow_mentions[index] for c in readers if len(c.slow_mentions) > index]
+    return round(min(times) - start, 3) if times else None
 
 
 def _closed_by_server(sock: socket.socket, budget: float = 2.0) -> bool:

@@ -94,6 +94,7 @@ COLUMNS = [
     ("p99 ms", "p99", True),
     ("delivered %", "delivered_pct", False),
     ("stall ms", "stall_max", False),
+    ("CPU µs/delivery", "cpu_us", True),
     ("RSS MB", "rss_mb", True),
     ("threads", "threads", True),
     ("slow client", "slow", False),
@@ -106,6 +107,11 @@ def figures(result: LoadResult) -> dict[str, object]:
         "p99": result.latency_ms.get("p99"),
         "delivered_pct": None if result.delivered_pct is None else round(result.delivered_pct, 2),
         "stall_max": result.sender_stall_ms.get("max"),
+        # The server's CPU time per delivered line: what the design costs, and a figure
+        # that a busy machine disturbs far less than latency.
+        "cpu_us": round(1e6 * float(result.server.get("cpu_seconds") or 0) / result.delivered, 2)
+        if result.delivered
+        else None,
         "rss_mb": result.server.get("peak_rss_mb"),
         "threads": result.server.get("peak_threads"),
         "slow": (
@@ -232,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"  {scenario.name:<20} {server:<13} p50 {fmt(figs['p50']):>7} "
                     f"p99 {fmt(figs['p99']):>7} ms  delivered {fmt(figs['delivered_pct']):>6}%  "
-                    f"stall {fmt(figs['stall_max']):>7} ms  RSS {fmt(figs['rss_mb'])} MB  "
+                    f"stall {fmt(figs['stall_max']):>7} ms  CPU {fmt(figs['cpu_us'])} µs  "
+                    f"RSS {fmt(figs['rss_mb'])} MB  "
                     f"threads {fmt(figs['threads'])}  {state}{errors}",
                     flush=True,
                 )
