@@ -89,8 +89,11 @@ class Client:
         self.reason = None  # почему сервер отключил клиента (для уведомления о выходе)
 
     def send_line(self, text):
-        """Отправить строку этому клиенту из любого потока. Никогда не ждёт."""
-        data = (text + "\n").encode("utf-8")
+        """Отправить одну строку этому клиенту."""
+        self.send((text + "\n").encode("utf-8"))
+
+    def send(self, data):
+        """Отправить байты этому клиенту из любого потока. Никогда не ждёт."""
         with self.lock:
             if self.closed:
                 return
@@ -191,11 +194,12 @@ def read_lines(sock):
 
 def broadcast(text, sender=None):
     """Разослать строку всем представившимся клиентам, кроме отправителя."""
+    data = (text + "\n").encode("utf-8")  # кодируем один раз, а не для каждого получателя
     # Под общим замком только снимаем копию списка; отправляем уже без него.
     with clients_lock:
         receivers = [c for c in clients if c.name and c is not sender]
     for client in receivers:
-        client.send_line(text)  # не ждёт: медленный получатель не задержит остальных
+        client.send(data)  # не ждёт: медленный получатель не задержит остальных
 
 
 def ask_name(client, lines):
