@@ -209,6 +209,12 @@ class StreamedReport(Progress):
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "load":  # python -m autograder load PATH: see load.py
+        from autograder import load
+
+        return load.main(argv[1:])
     args = build_parser().parse_args(argv)
     lang = args.lang or default_language()
     out = Console(highlight=False, soft_wrap=True)

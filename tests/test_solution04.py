@@ -216,8 +216,9 @@ def test_utf8_character_split_between_reads(server: Program, clients) -> None:
 
 
 def test_slow_reader_does_not_stall_others_and_is_dropped(server: Program, clients) -> None:
-    # A tiny receive buffer so that the server's outbox for `slow` fills up quickly. It is
-    # set before connect(): the TCP window is agreed during the handshake.
+    # A tiny receive buffer, so the kernel buffers for `slow` fill up quickly and the rest
+    # piles up in the server's send queue for it. Set before connect(): the TCP window
+    # is agreed during the handshake.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.settimeout(5)
@@ -227,8 +228,11 @@ def test_slow_reader_does_not_stall_others_and_is_dropped(server: Program, clien
     slow.expect(lambda line: WELCOME in line)
     bob = join(clients, server.port, "bob")
     carol = join(clients, server.port, "carol")
-    # From here on `slow` reads nothing. Bob talks; carol must get every message at
-    # once (a per-message deadline), and at some point the server drops `slow`.
+    # From here on `slow` reads nothing. Bob talks, and carol reads each message before
+    # bob sends the next: she must get every one of them, in order, also after the
+    # server has dropped `slow` (its send queue passed the byte limit). The deadline per
+    # message only bounds the test; the solution never waits for `slow` at all (the
+    # earlier design waited up to 1 s for room in its queue before dropping it).
     text = "x" * 16384
     dropped = False
     for number in range(2000):
@@ -238,6 +242,7 @@ def test_slow_reader_does_not_stall_others_and_is_dropped(server: Program, clien
         )
         if is_leave("slow")(line):
             dropped = True
+            assert "не успевает читать" in line  # the others learn why
             carol.expect(is_message("bob", f"{number} {text}"), timeout=5)
             break
         assert line == f"bob: {number} {text}"
@@ -246,6 +251,50 @@ def test_slow_reader_does_not_stall_others_and_is_dropped(server: Program, clien
     carol.expect(is_message("bob", "still here"))
     slow.expect_closed()
     slow.close()
+
+
+def test_reader_that_pauses_gets_everything_in_order(server: Program, clients) -> None:
+    # Carol stops reading while bob sends 5 MB: more than the kernel buffers hold for her
+    # (about 3 MB on loopback with her small receive buffer), less than that plus the
+    # server's 4 MiB send queue limit. When she reads again, every line must come, once
+    # and in order: what did not fit in the kernel waited in her queue, and lines sent
+    # meanwhile queued up behind it.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(5)
+    sock.connect((HOST, server.port))
+    carol = LineClient(sock)
+    carol.send("carol\n")
+    carol.expect(lambda line: WELCOME in line)
+    bob = join(clients, server.port, "bob")
+    dave = join(clients, server.port, "dave")
+    carol.expect(is_join("bob"))
+    carol.expect(is_join("dave"))
+    count, text = 1250, "y" * 4000
+    for number in range(count):
+        bob.send(f"{number} {text}\n")
+    # Dave reads all the time: the last line reaching him means the server has sent
+    # (or queued) everything for carol too.
+    dave.expect(is_message("bob", f"{count - 1} {text}"), timeout=10)
+    for number in range(count):
+        assert carol.read_line(timeout=10) == f"bob: {number} {text}"
+
+
+def test_receiver_reset_does_not_hurt_sender_or_others(server: Program, clients) -> None:
+    alice = join(clients, server.port, "alice")
+    bob = join(clients, server.port, "bob")
+    carol = join(clients, server.port, "carol")
+    # Bob vanishes with a reset while alice keeps talking: sends to bob fail with
+    # EPIPE/ECONNRESET in alice's thread, which must carry on.
+    bob.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    bob.close()
+    for number in range(200):
+        alice.send(f"message {number}\n")
+    for number in range(200):
+        carol.expect(is_message("alice", f"message {number}"))
+    alice.expect(is_leave("bob"))  # the leave notice may come among the messages for carol
+    alice.send("still here\n")
+    carol.expect(is_message("alice", "still here"))
 
 
 def test_line_of_64_kib_is_delivered(server: Program, clients) -> None:

@@ -23,6 +23,7 @@ UDP-адрес надолго не блокирует (что ОС не може
 
 import argparse
 import os
+import re
 import signal
 import socket
 
@@ -33,6 +34,7 @@ DEFAULT_PORT = 9090  # порт по умолчанию, если не зада�
 # маленький буфер обрезал бы длинные сообщения.
 MAX_DATAGRAM = 65535
 EXIT_WORD = "exit"  # датаграмма, которой клиент выходит из чата
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # управляющие символы (категория Cc)
 
 
 def parse_args():
@@ -66,6 +68,10 @@ def handle_datagram(sock, users, data, addr):
     # значками-заменителями. Строгий decode бросил бы UnicodeDecodeError и уронил бы
     # весь сервер из-за одного плохого пакета.
     text = data.decode("utf-8", errors="replace").rstrip("\r\n")
+    # Управляющие символы (перевод строки, ESC, BEL...) убираем: иначе имя "mal\nalice"
+    # или текст "hi\nalice: ..." показались бы остальным строкой от alice, а "\x1b[2J"
+    # очистил бы им экран.
+    text = CONTROL.sub("", text)
     if addr not in users:
         nickname = text.strip()
         if not nickname:

@@ -12,12 +12,17 @@ Multi-user TCP chat server (reference solution of lesson 04).
   поток-читатель. Имя читается уже в потоке клиента: клиент, который молчит, не задерживает
   приём остальных.
 * Общий список клиентов защищён замком (lock). Под замком мы только читаем и меняем
-  список; отправка данных под замком запрещена: один медленный клиент остановил бы всех.
-* У каждого клиента своя очередь исходящих строк ограниченного размера и поток-писатель,
-  который берёт строки из очереди и вызывает sendall. Рассылка лишь кладёт строку в
-  очереди; если очередь клиента полна, рассылка ждёт место не дольше OUTBOX_WAIT секунд.
-  Не освободилось — клиент перестал читать: сервер отключает его, а остальные получают
-  уведомление о выходе.
+  список, но никогда не работаем с сокетами: один медленный клиент остановил бы всех.
+* Рассылка пишет строку в сокет каждого получателя прямо из потока отправителя, но так,
+  чтобы send никогда не ждал (флаг MSG_DONTWAIT): он кладёт байты в буфер ядра, пока там
+  есть место, — то есть почти всегда, — и строка уходит сразу, без очередей и потоков.
+* Что не поместилось, ложится в «хвост» этого клиента (pending, как SendQ в IRC-серверах),
+  и хвост отправляет поток-писатель клиента. Писатель запускается, только когда хвост
+  появился, и завершается, когда хвост ушёл. Пока хвост не пуст, новые строки встают за
+  ним: порядок строк у каждого получателя не нарушается никогда.
+* Хвост ограничен: кто не читает так долго, что хвост перерос SENDQ_LIMIT байт, того
+  сервер сразу отключает, а остальные получают уведомление. Никто никогда не ждёт
+  медленного клиента, и память на него ограничена.
 * TCP — поток байтов, а не сообщений: recv может вернуть половину строки, несколько
   строк сразу или половину многобайтной буквы. Поэтому мы копим байты в буфере и режем
   его по b"\\n" и только потом декодируем: байт "\\n" никогда не встречается внутри
@@ -33,14 +38,12 @@ Multi-user TCP chat server (reference solution of lesson 04).
 
 import argparse
 import os
-import queue
 import re
 import signal
 import socket
 import sys
 import threading
 import time
-import unicodedata
 
 HOST = "127.0.0.1"  # только локальная машина: учебному серверу не нужен внешний мир
 DEFAULT_PORT = 9090  # порт по умолчанию, если не задан --port или CHAT_PORT
@@ -51,18 +54,20 @@ RECV_SIZE = 65536  # сколько байт просим у recv за раз (�
 # никогда не отвергалось. Без предела один клиент, не присылающий "\n", съел бы память.
 MAX_LINE = 64 * 1024 + 1024
 MAX_NAME = 32  # самое длинное допустимое имя, в символах
-# Сколько строк может ждать отправки одному клиенту. Обычно очередь почти пуста, но
-# когда кто-то шлёт много и быстро, она заполняется и у тех, кто читает исправно.
-OUTBOX_LIMIT = 256
-# Поэтому при полной очереди мы не отключаем сразу, а ждём место до OUTBOX_WAIT секунд:
-# быстрый отправитель ненадолго притормозит, а тот, кто за это время не прочитал ни
-# строки, действительно перестал читать — его и отключаем.
-OUTBOX_WAIT = 1.0
-SEND_GRACE = 2.0  # сколько секунд ждём, пока уходящему клиенту допишутся его строки
+# Сколько байт может ждать отправки одному клиенту сверх буфера ядра. У того, кто читает,
+# хвост почти всегда пуст; но когда кто-то шлёт мегабайты подряд, хвост бывает и у того,
+# кто читает исправно, только медленнее, чем сервер рассылает (в наших замерах — до
+# 1,5 МБ). 4 МиБ — запас на такой всплеск. Хвост длиннее — клиент давно не читает:
+# отключаем его, а не копим память.
+SENDQ_LIMIT = 4 * 1024 * 1024
+SEND_CHUNK = 65536  # сколько байт хвоста писатель отдаёт send за один вызов
+SEND_GRACE = 2.0  # сколько секунд ждём, пока уходящему клиенту допишется его хвост
 EXIT_WORDS = {"exit", "/quit", "выйти"}  # эти строки сервер понимает как выход
 
 # ANSI-последовательности (ESC [ ... буква и ESC + один символ): "\x1b[2J" очищает экран.
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+# Управляющие символы (категория Unicode Cc): \x00-\x1f, \x7f-\x9f, в том числе \r и \x07.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class LineTooLong(Exception):
@@ -70,43 +75,83 @@ class LineTooLong(Exception):
 
 
 class Client:
-    """Одно соединение: сокет, имя (None, пока не представился) и очередь на отправку."""
+    """Одно соединение: сокет, имя и хвост — байты, которые ещё не ушли в сеть."""
 
     def __init__(self, sock):
         self.sock = sock
-        self.name = None
-        self.dropped = False  # True, как только сервер решил отключить клиента
-        self.outbox = queue.Queue(maxsize=OUTBOX_LIMIT)
-        self.writer = threading.Thread(target=self.write_loop, daemon=True)
+        self.name = None  # None, пока клиент не представился
+        # Свой замок у каждого клиента: охраняет pending, writer и closed. Под ним send
+        # только с MSG_DONTWAIT, который не ждёт, — так что замок держат лишь мгновение.
+        self.lock = threading.Lock()
+        self.pending = bytearray()  # хвост: байты, которым не хватило места в буфере ядра
+        self.writer = None  # поток, отправляющий хвост; живёт, только пока хвост не пуст
+        self.closed = False  # True, как только соединение закрыто для отправки
+        self.reason = None  # почему сервер отключил клиента (для уведомления о выходе)
 
     def send_line(self, text):
-        """Поставить строку в очередь. False — очередь полна дольше OUTBOX_WAIT секунд."""
-        try:
-            self.outbox.put((text + "\n").encode("utf-8"), timeout=OUTBOX_WAIT)
-            return True
-        except queue.Full:
-            return False
+        """Отправить одну строку этому клиенту."""
+        self.send((text + "\n").encode("utf-8"))
+
+    def send(self, data):
+        """Отправить байты этому клиенту из любого потока. Никогда не ждёт."""
+        with self.lock:
+            if self.closed:
+                return
+            if not self.pending:
+                # Хвоста нет — пишем прямо в сокет. С MSG_DONTWAIT send не ждёт места
+                # в буфере ядра: кладёт, сколько влезло, и говорит сколько (или, если не
+                # влезло ничего, бросает BlockingIOError).
+                try:
+                    sent = self.sock.send(data, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    sent = 0
+                except OSError:  # EPIPE, ECONNRESET: клиент уже ушёл
+                    self.cut_off("соединение оборвано")
+                    return
+                data = data[sent:]
+                if not data:
+                    return  # обычный случай: всё ушло сразу
+            # Остаток строки (или вся строка, если хвост уже есть) — в конец хвоста.
+            self.pending += data
+            if len(self.pending) > SENDQ_LIMIT:
+                self.cut_off("не успевает читать")
+            elif self.writer is None:
+                self.writer = threading.Thread(target=self.write_loop, daemon=True)
+                self.writer.start()
 
     def write_loop(self):
-        """Поток-писатель: единственное место, где этому клиенту вызывается sendall."""
+        """Поток-писатель: отправляет хвост, пока он не кончится, и завершается."""
         while True:
-            data = self.outbox.get()
-            if data is None:  # None в очереди — сигнал «больше писать нечего»
-                return
+            with self.lock:
+                if not self.pending or self.closed:
+                    self.writer = None  # следующий хвост запустит нового писателя
+                    return
+                # Копия начала хвоста: пока мы ждём в send, рассылка дописывает хвост.
+                chunk = self.pending[:SEND_CHUNK]
             try:
-                self.sock.sendall(data)
-            except OSError:  # клиент ушёл; читатель заметит это и всё уберёт
-                self.cut_off()
+                # Без замка и без MSG_DONTWAIT: писателю можно ждать, пока клиент
+                # прочитает, — рассылку это не задерживает.
+                sent = self.sock.send(chunk)
+            except OSError:  # клиент ушёл или отключён (shutdown будит send ошибкой)
+                with self.lock:
+                    self.cut_off("соединение оборвано")
+                    self.writer = None
                 return
+            with self.lock:
+                del self.pending[:sent]  # то, что ушло, из хвоста убираем
 
-    def cut_off(self):
-        """Оборвать соединение из любого потока.
+    def cut_off(self, reason=None):
+        """Оборвать соединение (из любого потока, под self.lock); reason — для остальных.
 
         shutdown, в отличие от close, будит потоки, заблокированные на этом сокете:
         recv в читателе вернёт b"" (и читатель разошлёт уведомление о выходе),
-        sendall в писателе завершится ошибкой.
+        send в писателе завершится ошибкой.
         """
-        self.dropped = True  # рассылка сразу перестаёт ждать этого клиента
+        if self.closed:
+            return
+        self.closed = True
+        self.reason = reason
+        self.pending.clear()  # память хвоста отдаём сразу
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:  # уже закрыт — нам того и надо
@@ -120,9 +165,7 @@ clients_lock = threading.Lock()  # охраняет список clients и по
 def clean(text):
     """Убрать ANSI-последовательности и управляющие символы, чтобы никто не мог
     очистить другим экран или сдвинуть курсор; обрезать пробелы по краям."""
-    text = ANSI_ESCAPE.sub("", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
-    return text.strip()
+    return CONTROL.sub("", ANSI_ESCAPE.sub("", text)).strip()
 
 
 def read_lines(sock):
@@ -134,7 +177,7 @@ def read_lines(sock):
     buffer = bytearray()  # bytearray: дописывание в конец не копирует весь буфер заново
     while True:
         chunk = sock.recv(RECV_SIZE)
-        if not chunk:  # b"" — клиент закрыл соединение
+        if not chunk:  # b"" — клиент закрыл соединение (или сервер сделал shutdown)
             return
         buffer += chunk
         if b"\n" in chunk:
@@ -151,18 +194,19 @@ def read_lines(sock):
 
 def broadcast(text, sender=None):
     """Разослать строку всем представившимся клиентам, кроме отправителя."""
-    # Под замком только снимаем копию списка: отправка под замком остановила бы всех.
+    data = (text + "\n").encode("utf-8")  # кодируем один раз, а не для каждого получателя
+    # Под общим замком только снимаем копию списка; отправляем уже без него.
     with clients_lock:
-        receivers = [c for c in clients if c.name and not c.dropped and c is not sender]
+        receivers = [c for c in clients if c.name and c is not sender]
     for client in receivers:
-        if not client.send_line(text):
-            # Очередь полна: клиент давно не читает. Отключаем его, чтобы не копить
-            # память; его читатель увидит обрыв и разошлёт уведомление о выходе.
-            client.cut_off()
+        client.send(data)  # не ждёт: медленный получатель не задержит остальных
 
 
 def ask_name(client, lines):
-    """Читать строки, пока клиент не назовёт свободное имя. None — ушёл, не назвавшись."""
+    """Читать строки, пока клиент не назовёт свободное имя; объявить о входе.
+
+    Возвращает имя или None, если клиент ушёл, не назвавшись.
+    """
     for name in lines:
         if name in EXIT_WORDS:
             return None
@@ -182,6 +226,11 @@ def ask_name(client, lines):
         if taken:
             client.send_line("Имя занято, введите другое:")
             continue
+        print(f"{name} подключился", flush=True)
+        # Сначала уведомление остальным, потом приветствие. Наоборот тот, кто вошёл
+        # сразу после нашего приветствия, мог бы получить уведомление о нашем входе,
+        # хотя мы вошли раньше него.
+        broadcast(f"*** {name} присоединился к чату", sender=client)
         online = ", ".join(others) if others else "пока никого"
         client.send_line(
             f"Добро пожаловать в чат, {name}! Сейчас в чате: {online}. Для выхода введите exit."
@@ -192,14 +241,11 @@ def ask_name(client, lines):
 
 def serve_client(client):
     """Поток-читатель одного клиента: имя, затем сообщения, затем выход."""
-    client.writer.start()
     try:
         lines = read_lines(client.sock)
         name = ask_name(client, lines)
         if name is None:
             return
-        print(f"{name} подключился", flush=True)
-        broadcast(f"*** {name} присоединился к чату", sender=client)
         for text in lines:
             if not text:  # пустые строки никому не интересны
                 continue
@@ -209,9 +255,28 @@ def serve_client(client):
     except LineTooLong:
         client.send_line(f"Строка длиннее {MAX_LINE} байт без перевода строки, отключаю.")
     except OSError:
-        pass  # соединение сброшено (RST) или оборвано нами — в любом случае клиент ушёл
+        pass  # соединение сброшено (RST) — клиент ушёл
     finally:
         disconnect(client)
+
+
+def finish_writing(client, timeout):
+    """Дать писателю клиента дописать хвост, но не дольше timeout секунд."""
+    with client.lock:
+        writer = client.writer
+    if writer is not None:
+        writer.join(timeout)
+
+
+def close_client(client):
+    """Закрыть соединение и сокет, не оставив писателя внутри send."""
+    with client.lock:
+        client.cut_off()
+    # shutdown разбудил писателя, если тот ждал в send. Закрываем сокет, только когда
+    # писатель ушёл: номер закрытого сокета ОС сразу отдаёт новому соединению, и
+    # опоздавший send писателя ушёл бы чужому клиенту.
+    finish_writing(client, SEND_GRACE)
+    client.sock.close()
 
 
 def disconnect(client):
@@ -221,16 +286,11 @@ def disconnect(client):
         name = client.name
     if name is not None:
         print(f"{name} вышел", flush=True)
-        broadcast(f"*** {name} вышел из чата")
-    # Даём писателю дописать то, что уже в очереди (например, объяснение, почему мы
-    # отключаем клиента), но не дольше SEND_GRACE: клиент может и не читать.
-    try:
-        client.outbox.put_nowait(None)
-    except queue.Full:
-        pass  # очередь полна — значит, клиент не читает; cut_off ниже разбудит писателя
-    client.writer.join(SEND_GRACE)
-    client.cut_off()
-    client.sock.close()
+        why = f" ({client.reason})" if client.reason else ""
+        broadcast(f"*** {name} вышел из чата{why}")
+    # Уходящему даём дочитать хвост (например, объяснение, почему мы его отключаем).
+    finish_writing(client, SEND_GRACE)
+    close_client(client)
 
 
 def stop_server(signum, frame):
@@ -244,16 +304,11 @@ def say_goodbye():
         everyone = list(clients)
     for client in everyone:
         client.send_line("*** Сервер остановлен. До свидания!")
-        try:
-            client.outbox.put_nowait(None)
-        except queue.Full:
-            pass
     deadline = time.monotonic() + SEND_GRACE  # общий срок на всех, а не на каждого
     for client in everyone:
-        client.writer.join(max(0.0, deadline - time.monotonic()))
+        finish_writing(client, max(0.0, deadline - time.monotonic()))
     for client in everyone:
-        client.cut_off()
-        client.sock.close()
+        close_client(client)
 
 
 def main():

@@ -1,0 +1,164 @@
+"""The load engine (`autograder/load.py`): its pure parts without a network, and one
+end-to-end run of `python -m autograder load` on the reference server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from array import array
+
+import pytest
+from conftest import ROOT
+
+from autograder.load import (
+    DeliveryLog,
+    LoadConfig,
+    LoadResult,
+    make_message,
+    parse_marker,
+    percentile,
+    split_lines,
+    summary_rows,
+)
+
+# ----------------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize("size", [32, 100, 20000])
+def test_message_has_the_requested_size_and_one_newline(size: int) -> None:
+    line = make_message(3, 41, 123456, size)
+    assert len(line) == size
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+
+
+def test_marker_is_found_whatever_the_server_puts_around_it() -> None:
+    line = make_message(2, 17, 99000, 64).rstrip(b"\n")
+    for decorated in (line, b"u0001: " + line, b"[12:00] <u0001> " + line + b" \x1b[0m"):
+        assert parse_marker(decorated) == (2, 17, 99000)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"", b"alice: hello", b"~ld:", b"~ld:1:2~", b"~ld:1:2:3", b"~ld:a:2:3~", b"~ld:1:-2:3~"],
+)
+def test_lines_without_a_whole_marker_are_not_messages(line: bytes) -> None:
+    assert parse_marker(line) is None
+
+
+# ------------------------------------------------------------------------ framing
+
+
+def feed(chunks: list[bytes]) -> tuple[list[bytes], bytes]:
+    buffer = bytearray()
+    lines: list[bytes] = []
+    for chunk in chunks:
+        buffer += chunk
+        lines += split_lines(buffer)
+    return lines, bytes(buffer)
+
+
+STREAM = b"one\ntwo\n\nthree \xd0\x96\n"
+
+
+def test_lines_all_at_once() -> None:
+    assert feed([STREAM]) == ([b"one", b"two", b"", "three Ж".encode()], b"")
+
+
+def test_lines_one_byte_at_a_time() -> None:
+    chunks = [STREAM[i : i + 1] for i in range(len(STREAM))]
+    assert feed(chunks) == ([b"one", b"two", b"", "three Ж".encode()], b"")
+
+
+def test_trailing_partial_line_stays_in_the_buffer() -> None:
+    assert feed([STREAM + b"four"]) == ([b"one", b"two", b"", "three Ж".encode()], b"four")
+
+
+# --------------------------------------------------------------------- statistics
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]  # 1..100
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([], 50) is None
+    assert percentile(array("d", [1.0, 2.0, 3.0]), 50) == 2.0
+
+
+def test_delivery_log_counts_duplicates_reordering_and_garbage() -> None:
+    log = DeliveryLog(senders=2, planned=5)
+    for sender, seq in [(0, 0), (0, 1), (0, 3), (0, 2), (0, 3), (1, 0), (1, 4), (2, 0), (0, 9)]:
+        log.record(sender, seq)
+    assert log.delivered == 6  # 0:0,1,3,2 and 1:0,4
+    assert log.duplicated == 1  # 0:3 again
+    assert log.out_of_order == 1  # 0:2 after 0:3
+    assert log.garbled == 2  # sender 2 and seq 9 were never sent
+
+
+def test_result_is_ok_only_when_every_line_reached_every_reader() -> None:
+    config = LoadConfig(clients=3, rate=10, duration=1)
+    good = LoadResult(config, planned=10, sent=10, receivers_per_line=2, delivered=20)
+    assert good.ok and good.delivered_pct == 100.0
+    assert not LoadResult(config, planned=10, sent=9, receivers_per_line=2, delivered=18).ok
+    assert not LoadResult(config, planned=10, sent=10, receivers_per_line=2, delivered=19).ok
+    reordered = LoadResult(config, planned=10, sent=10, receivers_per_line=2, delivered=20)
+    reordered.out_of_order = 1
+    assert not reordered.ok
+    data = good.to_dict()
+    assert "latencies_ms" not in data and data["ok"] is True and data["expected"] == 20
+    json.dumps(data)  # the JSON report is plain data
+
+
+def test_summary_mentions_the_slow_client_only_in_a_slow_run() -> None:
+    plain = dict(summary_rows(LoadResult(LoadConfig())))
+    slow = LoadResult(LoadConfig(slow=True), slow_dropped=True, slow_leave_notice_s=1.5)
+    rows = dict(summary_rows(slow))
+    assert "never-reading client" not in plain
+    assert rows["never-reading client"] == "dropped, notice at 1.50 s"
+
+
+# -------------------------------------------------------------------- end to end
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", "load", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_load_command_on_the_reference_server() -> None:
+    proc = run_cli("solutions/04", "--clients", "20", "--rate", "50", "--duration", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "delivered" in proc.stdout and "1900 / 1900" in proc.stdout
+
+
+@pytest.mark.slow
+def test_load_command_json_report() -> None:
+    proc = run_cli(
+        "solutions/04", "--clients", "20", "--rate", "50", "--duration", "2", "--format", "json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    (run,) = report["runs"]
+    assert run["ok"] is True
+    assert run["joined"] == 20
+    assert run["planned"] == run["sent"] == 100
+    assert run["delivered"] == run["expected"] == 100 * 19
+    assert run["lost"] == run["duplicated"] == run["out_of_order"] == 0
+    assert set(run["latency_ms"]) == {"p50", "p95", "p99", "max"}
+    assert run["server"]["peak_threads"] >= 20  # a thread per client
+    assert run["server"]["peak_rss_mb"] > 0
+
+
+def test_load_command_without_a_server_cannot_run(tmp_path) -> None:
+    proc = run_cli(str(tmp_path))
+    assert proc.returncode == 2
+    assert "server.py" in proc.stderr
