@@ -126,13 +126,16 @@ NOT_UTF8 = Hint(
 )
 SLOW_CONSUMER = Hint(
     Text(
-        "sendall() блокируется, пока медленный клиент не прочитает данные; если он "
-        "вызывается из потока отправителя или под общей блокировкой, встают все. Дайте "
-        "каждому клиенту очередь с ограничением и свой поток отправки (или таймаут) и "
-        "отключайте того, кто не успевает.",
-        "sendall() blocks until a slow client reads; called from the sender's thread or "
-        "under the shared lock, it stalls everyone. Give each client a bounded queue and "
-        "its own sending thread (or a send timeout), and drop a client that falls behind.",
+        "sendall() ждёт, пока медленный клиент прочитает; вызванный из потока отправителя "
+        "или под общим замком, он останавливает всех. Отправка не должна ждать "
+        "получателя: send с MSG_DONTWAIT, остаток — в ограниченный хвост клиента, который "
+        "дописывает его поток-писатель (или очередь с пределом и поток на клиента); того, "
+        "чей хвост перерос предел, отключайте.",
+        "sendall() waits until a slow client reads; called from the sender's thread or "
+        "under the shared lock, it stalls everyone. Sending must not wait for the "
+        "receiver: send with MSG_DONTWAIT, put the rest in the client's bounded tail that "
+        "its writer thread sends (or a bounded queue and a thread per client), and drop a "
+        "client whose tail passes the limit.",
     ),
     "slow-consumer",
 )
