@@ -276,7 +276,7 @@ UDP_NOT_READING = Hint(
 
 
 def wait_udp_consumed(
-    box: Sandbox, entry: SocketEntry, timeout: float = CONSUME_TIMEOUT, idle: float = 0.3
+    box: Sandbox, entry: SocketEntry, timeout: float = CONSUME_TIMEOUT, idle: float = 1.0
 ) -> bool:
     """Wait until the program has read every datagram waiting at its UDP socket `entry`
     and finished handling them; False at the deadline or when the program is gone.
@@ -294,7 +294,8 @@ def wait_udp_consumed(
         if entries is None:  # no socket table on this system: give the server a moment
             time.sleep(0.05)
             return True
-        if datagrams_consumed(entries, entry.local_ip, entry.local_port) is not False:
+        # No socket at all (None) is not "read": the program closed it or is dying.
+        if datagrams_consumed(entries, entry.local_ip, entry.local_port):
             break
         if time.monotonic() > deadline:
             return False

@@ -440,8 +440,8 @@ def leave(ctx: CheckContext) -> None:
     with ctx.step(
         0.5,
         Text(
-            "сервер забывает адрес ушедшей carol и работает дальше",
-            "the server forgets the address carol left from and goes on",
+            "после exit сервер забывает адрес carol и работает дальше",
+            "after exit the server forgets carol's address and goes on",
         ),
     ):
         carol.skip_to_end()
