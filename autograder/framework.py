@@ -30,7 +30,7 @@ from pathlib import Path
 from autograder.i18n import Text
 from autograder.netstat import SocketEntry, connection_consumed, datagrams_consumed
 from autograder.peers import TcpPeer, Transcript, UdpPeer, describe_bytes
-from autograder.sandbox import Sandbox, SandboxFactory, minimal_environment
+from autograder.sandbox import Sandbox, SandboxError, SandboxFactory, minimal_environment
 from autograder.source import MAX_PORTS, SourceFacts, SyntaxProblem
 from autograder.textmatch import clean, excerpt
 
@@ -656,7 +656,11 @@ class CheckContext:
     def udp_peer(self, name: str, join: bool = True) -> UdpPeer:
         """A new UDP user of the server; `join`: its nickname datagram is sent and read."""
         server = self.server()
-        sock = server.box.socket(server.family, socket.SOCK_DGRAM)
+        try:
+            sock = server.box.socket(server.family, socket.SOCK_DGRAM)
+        except SandboxError:
+            server.fail_if_dead()  # the program died, and its network namespace with it
+            raise
         sock.bind(("::1" if server.family == socket.AF_INET6 else "127.0.0.1", 0))
         self.roster.add(name)
         peer = UdpPeer(name, sock, self.transcript, server.address, self.roster)
