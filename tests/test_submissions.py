@@ -104,6 +104,17 @@ def test_every_failed_verdict_declares_its_hint() -> None:
         assert set(expected.get("hints", {})) == failed, folder.name
 
 
+def test_lesson_03_failed_verdicts_declare_their_points() -> None:
+    """Lesson 03's verdict files state the exact points of every failed check (partial
+    credit proven too, not only pass or fail)."""
+    for folder in SUBMISSIONS:
+        if not folder.name.startswith("03-"):
+            continue
+        expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+        failed = {k for k, v in expected["verdicts"].items() if v == "failed"}
+        assert failed <= set(expected.get("points", {})), folder.name
+
+
 def test_every_check_is_failed_by_some_submission() -> None:
     """No check that cannot fail: each check of every lesson's rubric (for lesson 04, its
     TCP checks) has a submission that fails it."""

@@ -14,7 +14,7 @@ while True:
     ready, _, _ = select.select([sock, sys.stdin], [], [])
     if sock in ready:
         data, _ = sock.recvfrom(65535)
-        print(data.decode(errors="replace"), flush=True)
+        print(data.decode(errors="replace"), end="", flush=True)  # the server ends lines
     if sys.stdin in ready:
         line = sys.stdin.readline()
         if not line or line.strip() == "exit":

@@ -22,7 +22,7 @@ class ChatHandler(socketserver.BaseRequestHandler):
                 line = f"<{users[self.client_address]}> {text}"
             receivers = [a for a in users if a != self.client_address]
         for address in receivers:
-            sock.sendto(line.encode("utf-8"), address)
+            sock.sendto((line + "\n").encode("utf-8"), address)
 
 
 class ChatServer(socketserver.ThreadingUDPServer):
