@@ -99,10 +99,10 @@ def print_rubric(rubric: Rubric, lang: str, console: Console, verbose: bool = Fa
     console.print(
         f"[bold]{tr('lesson', lang)} {rubric.lesson} «{rubric.title(lang)}»[/] — {tr('passing_score', lang)} {rubric.passing_score}"
     )
-    for implementation, items in (("tcp", rubric.items), ("udp", rubric.udp_items)):
+    for implementation, items in ((rubric.implementation, rubric.items), ("udp", rubric.udp_items)):
         if not items:
             continue
-        if implementation == "udp":
+        if items is rubric.udp_items:
             console.print(f"\n[bold]UDP[/] ({tr('capped', lang, cap=rubric.udp_cap_percent)})")
         checks = CHECK_SETS.get((rubric.lesson, implementation))
         for item in items:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import select
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,9 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.i18n import Text
-from autograder.netstat import SocketEntry, connection_consumed
-from autograder.peers import TcpPeer, Transcript, UdpPeer
-from autograder.sandbox import PortLock, Sandbox, SandboxFactory, minimal_environment
+from autograder.netstat import SocketEntry, connection_consumed, datagrams_consumed
+from autograder.peers import TcpPeer, Transcript, UdpPeer, describe_bytes
+from autograder.sandbox import (
+    PortLock,
+    Sandbox,
+    SandboxError,
+    SandboxFactory,
+    minimal_environment,
+)
 from autograder.source import MAX_PORTS, SourceFacts, SyntaxProblem
 from autograder.textmatch import clean, excerpt
 
@@ -267,7 +275,11 @@ class Server:
         This is the synchronisation point that lets a server without framing keep its
         core points: the next chunk is only sent once the previous one was read. `hint`:
         the check's own idea of why reading stopped (its input may have killed the thread).
+        A UDP peer has no connection of its own: see `wait_udp_consumed`.
         """
+        if isinstance(peer, UdpPeer):
+            self._wait_datagrams_read(peer, timeout, hint)
+            return
         deadline = time.monotonic() + timeout
         local = peer.local_port
         quiet = self.quiet()
@@ -302,6 +314,18 @@ class Server:
                 )
             time.sleep(POLL)
 
+    def _wait_datagrams_read(self, peer: UdpPeer, timeout: float, hint: Hint | None) -> None:
+        if wait_udp_consumed(self.box, self.entry, timeout):
+            return
+        self.fail_if_dead()
+        raise CheckFailed(
+            Text(
+                f"сервер за {timeout:.0f} с не прочитал датаграмму от {peer.name}",
+                f"the server did not read {peer.name}'s datagram within {timeout:.0f}s",
+            ),
+            hint=hint or UDP_NOT_READING,
+        )
+
     def alive(self) -> bool:
         return not self.box.exited.is_set()
 
@@ -325,6 +349,50 @@ SERVER_EXITED = Hint(
     ),
     "server-exits",
 )
+
+
+UDP_NOT_READING = Hint(
+    Text(
+        "Датаграмма ждёт в очереди сокета сервера, а recvfrom() её не забирает: цикл "
+        "приёма остановился. Поток с recvfrom() упал (см. трассировку) или застрял "
+        "(input(), блокировка, бесконечный цикл).",
+        "The datagram waits in the server socket's queue and recvfrom() does not take it: "
+        "the receiving loop has stopped. The thread that calls recvfrom() died (see the "
+        "traceback) or is stuck (input(), a lock, an endless loop).",
+    ),
+    "udp-server-crash",
+)
+
+
+def wait_udp_consumed(
+    box: Sandbox, entry: SocketEntry, timeout: float = CONSUME_TIMEOUT, idle: float = 1.0
+) -> bool:
+    """Wait until the program has read every datagram waiting at its UDP socket `entry`
+    and finished handling them; False at the deadline or when the program is gone.
+
+    The UDP counterpart of `Server.wait_consumed`: the socket table's receive queue of
+    the server's one socket drops to zero once recvfrom() took everything. Reading is
+    not handling yet, and a server may hand each datagram to a thread of its own, so
+    then wait (at most `idle` seconds) until no thread of the program is running.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if box.exited.is_set():
+            return False
+        entries = box.netstat()
+        if entries is None:  # no socket table on this system: give the server a moment
+            time.sleep(0.05)
+            return True
+        # No socket at all (None) is not "read": the program closed it or is dying.
+        if datagrams_consumed(entries, entry.local_ip, entry.local_port):
+            break
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL)
+    end = time.monotonic() + idle
+    while "R" in box.thread_states() and time.monotonic() < end:
+        time.sleep(POLL)
+    return not box.exited.is_set()
 
 
 CLIENT_NO_CONNECT = Hint(
@@ -353,22 +421,12 @@ CLIENT_PORT_FALLBACK = Hint(
 )
 
 
-class ClientProgram:
-    """The student's console client, with the grader playing its server."""
+class ConsoleProgram:
+    """A student's console program the grader types into and reads the output of."""
 
-    def __init__(
-        self,
-        ctx: CheckContext,
-        box: Sandbox,
-        listeners: list[socket.socket],
-        ports: list[int] | None = None,
-    ):
+    def __init__(self, ctx: CheckContext, box: Sandbox) -> None:
         self.ctx = ctx
         self.box = box
-        self.listeners = listeners
-        self.ports = ports or []
-        self.conn: TcpPeer | None = None
-        self.prompt: str | None = None
 
     def type(self, line: str) -> None:
         self.ctx.transcript.add("stdin", Text(f"набираем {line!r}", f"type {line!r}"))
@@ -377,6 +435,55 @@ class ClientProgram:
                 "stdin",
                 Text("(клиент больше не читает stdin)", "(the client no longer reads stdin)"),
             )
+
+    def output(self) -> str:
+        return clean(self.box.stdout_text())
+
+    def _progress(self) -> object:
+        """What the grader has received from the program so far (see Quiescence)."""
+        return 0
+
+    def quiet(self) -> Quiescence:
+        """A detector of the program having nothing more to do (see Quiescence)."""
+        return Quiescence(self.box, self._progress)
+
+    def wait_output(self, needle: str, timeout: float = EXPECT_TIMEOUT) -> bool:
+        """Wait until the program has printed `needle` (terminal escapes ignored)."""
+        deadline = time.monotonic() + timeout
+        quiet = self.quiet()
+        while True:
+            if needle.casefold() in self.output().casefold():
+                return True
+            if time.monotonic() > deadline or quiet():
+                return needle.casefold() in self.output().casefold()
+            time.sleep(0.01)
+
+    def wait_exit(self, timeout: float) -> bool:
+        """Wait until the program has ended (False at the deadline, or once it is visibly
+        waiting for something that will not come)."""
+        deadline = time.monotonic() + timeout
+        quiet = self.quiet()
+        while not self.box.exited.wait(0.02):
+            if time.monotonic() > deadline or quiet():
+                return self.box.exited.is_set()
+        return True
+
+
+class ClientProgram(ConsoleProgram):
+    """The student's console TCP client, with the grader playing its server."""
+
+    def __init__(
+        self,
+        ctx: CheckContext,
+        box: Sandbox,
+        listeners: list[socket.socket],
+        ports: list[int] | None = None,
+    ):
+        super().__init__(ctx, box)
+        self.listeners = listeners
+        self.ports = ports or []
+        self.conn: TcpPeer | None = None
+        self.prompt: str | None = None
 
     def accept(self, timeout: float = EXPECT_TIMEOUT) -> TcpPeer | None:
         """Wait for the client to connect to the grader's server."""
@@ -440,33 +547,178 @@ class ClientProgram:
             conn.send(self.prompt)
         return conn
 
-    def output(self) -> str:
-        return clean(self.box.stdout_text())
 
-    def quiet(self) -> Quiescence:
-        """A detector of the client having nothing more to do (see Quiescence)."""
-        return Quiescence(self.box, lambda: self.conn.received_bytes if self.conn else 0)
+    def _progress(self) -> object:
+        return self.conn.received_bytes if self.conn else 0
 
-    def wait_output(self, needle: str, timeout: float = EXPECT_TIMEOUT) -> bool:
-        """Wait until the client has printed `needle` (terminal escapes ignored)."""
+UDP_CLIENT_SILENT = Hint(
+    Text(
+        "Автопроверка ждала датаграммы на всех адресах этой машины и на всех портах, что "
+        "записаны в client.py и server.py (и 9090, 9091), но клиент не прислал ни одной. "
+        "Имя, набранное пользователем, нужно сразу отправить серверу: sock.sendto(name."
+        "encode(), (HOST, PORT)). Порт вычисляется или спрашивается через input()? "
+        "Возьмите его из --port / CHAT_PORT, как в заготовке. Трассировка клиента — ниже.",
+        "The grader waited for datagrams on every address of this machine and every port "
+        "written in client.py and server.py (and 9090, 9091), but the client sent none. "
+        "Send the nickname the user typed right away: sock.sendto(name.encode(), (HOST, "
+        "PORT)). Is the port computed or asked with input()? Take it from --port / "
+        "CHAT_PORT, as the starter code does. The client's traceback is below.",
+    ),
+    "udp-client",
+)
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)  # Linux's value, where the module lacks the name
+
+
+@dataclass
+class Datagram:
+    """One datagram the student's client sent to the grader's server."""
+
+    data: bytes
+    sender: tuple[str, int]  # the client's address: where answers go
+    local: str  # the address the client sent it to: answers come from there
+    sock: socket.socket
+
+    @property
+    def text(self) -> str:
+        return clean(self.data.decode("utf-8", errors="replace")).strip()
+
+
+class UdpClientProgram(ConsoleProgram):
+    """The student's console UDP client, with the grader playing its server.
+
+    One UDP socket on every port the client may send to (in a namespace: on every local
+    address at once, 0.0.0.0 and ::). Answers go back from the very address the client
+    sent to (IP_PKTINFO): a client that connect()s its socket, or drops datagrams from
+    any address but its server's, accepts nothing else.
+    """
+
+    def __init__(
+        self, ctx: CheckContext, box: Sandbox, sockets: list[socket.socket], ports: list[int]
+    ) -> None:
+        super().__init__(ctx, box)
+        self.sockets = sockets
+        self.ports = ports
+        self.datagrams: list[Datagram] = []
+        self.mark = 0  # matching starts at this datagram; advanced by every match
+
+    def _receive(self, timeout: float) -> None:
+        """Take every datagram that is waiting or arrives within `timeout` seconds."""
+        if not self.sockets:
+            time.sleep(max(timeout, 0))
+            return
+        poller = select.poll()  # not select(): no limit on descriptor numbers (batch gradings)
+        for sock in self.sockets:
+            poller.register(sock, select.POLLIN)
+        ready = {fd for fd, _events in poller.poll(max(timeout, 0) * 1000)}
+        for sock in self.sockets:
+            if sock.fileno() not in ready:
+                continue
+            while True:
+                try:
+                    data, ancillary, _flags, sender = sock.recvmsg(65536, socket.CMSG_SPACE(20))
+                except OSError:  # nothing more waiting (EAGAIN), or the socket is closed
+                    break
+                local = str(sock.getsockname()[0])
+                for level, kind, value in ancillary:
+                    if (level, kind) == (socket.IPPROTO_IP, IP_PKTINFO) and len(value) >= 12:
+                        local = socket.inet_ntop(socket.AF_INET, value[8:12])
+                    elif (level, kind) == (socket.IPPROTO_IPV6, socket.IPV6_PKTINFO):
+                        local = socket.inet_ntop(socket.AF_INET6, value[:16])
+                where = f"{local}:{sock.getsockname()[1]}"
+                shown = describe_bytes(data)
+                if not self.datagrams:
+                    got = Text(
+                        f"пришла датаграмма {shown} на {where}",
+                        f"got a datagram {shown} at {where}",
+                    )
+                else:
+                    got = Text(f"пришла датаграмма {shown}", f"got a datagram {shown}")
+                self.ctx.transcript.add("server", got)
+                self.datagrams.append(Datagram(data, sender[:2], local, sock))
+
+    def wait_datagram(
+        self, wanted: Callable[[str], bool], timeout: float = EXPECT_TIMEOUT
+    ) -> Datagram | None:
+        """The first datagram after the mark whose text (stripped) satisfies `wanted`."""
         deadline = time.monotonic() + timeout
-        quiet = self.quiet()
+        looked = False
         while True:
-            if needle.casefold() in self.output().casefold():
-                return True
-            if time.monotonic() > deadline or quiet():
-                return needle.casefold() in self.output().casefold()
-            time.sleep(0.01)
+            for n in range(self.mark, len(self.datagrams)):
+                if wanted(self.datagrams[n].text):
+                    self.mark = n + 1
+                    return self.datagrams[n]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 and looked:
+                return None
+            self._receive(min(max(remaining, 0.0), 0.05))  # at least once: what is waiting
+            looked = True
 
-    def wait_exit(self, timeout: float) -> bool:
-        """Wait until the client has ended (False at the deadline, or once it is visibly
-        waiting for something that will not come)."""
+    def _progress(self) -> object:
+        return len(self.datagrams)
+
+    def received(self) -> str:
+        """The datagrams after the mark, one a line (for a report's "received")."""
+        return "\n".join(d.text for d in self.datagrams[self.mark :])
+
+    def first_datagram(self, timeout: float = 5.0) -> Datagram:
+        """Wait for the client's first datagram to the grader's server, or fail."""
         deadline = time.monotonic() + timeout
-        quiet = self.quiet()
-        while not self.box.exited.wait(0.02):
-            if time.monotonic() > deadline or quiet():
-                return self.box.exited.is_set()
-        return True
+        while not self.datagrams and time.monotonic() < deadline:
+            self._receive(0.05)
+            if self.box.exited.is_set():
+                self._receive(0)  # what it sent just before it ended
+                break
+        if self.datagrams:
+            return self.datagrams[0]
+        exited = self.box.exited.is_set()
+        ports = ", ".join(map(str, self.ports))
+        if self.box.isolation == "ports":
+            where = Text(
+                f"датаграмма на 127.0.0.1:{ports} (порт передан через --port и CHAT_PORT)",
+                f"a datagram to 127.0.0.1:{ports} (handed over with --port and CHAT_PORT)",
+            )
+            hint = CLIENT_PORT_FALLBACK
+        else:
+            where = Text(
+                f"датаграмма на любой адрес этой машины (127.x.x.x, её имя) на один из "
+                f"портов {ports}",
+                f"a datagram to any address of this machine (127.x.x.x, its name) on one of "
+                f"the ports {ports}",
+            )
+            hint = UDP_CLIENT_SILENT
+        raise CheckFailed(
+            Text(
+                "клиент не прислал ни одной датаграммы"
+                + (f" (завершился с кодом {self.box.exit_status})" if exited else ""),
+                "the client sent no datagram"
+                + (f" (exited with status {self.box.exit_status})" if exited else ""),
+            ),
+            where,
+            hint=hint,
+        )
+
+    def send(self, text: str) -> None:
+        """Answer the client's latest datagram, from the address it was sent to."""
+        if not self.datagrams:
+            raise CheckFailed(Text("клиенту некуда отвечать", "nowhere to answer the client"))
+        last = self.datagrams[-1]
+        raw = text.encode()
+        self.ctx.transcript.add(
+            "server",
+            Text(f"отправляет датаграмму {describe_bytes(raw)}", f"sends {describe_bytes(raw)}"),
+        )
+        bound = str(last.sock.getsockname()[0])
+        with contextlib.suppress(OSError):
+            if not ipaddress.ip_address(bound).is_unspecified:
+                last.sock.sendto(raw, last.sender)
+            elif last.sock.family == socket.AF_INET6:
+                info = socket.inet_pton(socket.AF_INET6, last.local) + struct.pack("I", 0)
+                last.sock.sendmsg(
+                    [raw], [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, info)], 0, last.sender
+                )
+            else:
+                info = struct.pack("i4s4s", 0, socket.inet_aton(last.local), bytes(4))
+                last.sock.sendmsg([raw], [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0, last.sender)
 
 
 @dataclass
@@ -553,18 +805,24 @@ class CheckContext:
         return Server(self, box, entry)
 
     def udp_peer(self, name: str, join: bool = True) -> UdpPeer:
+        """A new UDP user of the server; `join`: its nickname datagram is sent and read."""
         server = self.server()
-        sock = server.box.socket(server.family, socket.SOCK_DGRAM)
+        try:
+            sock = server.box.socket(server.family, socket.SOCK_DGRAM)
+        except SandboxError:
+            server.fail_if_dead()  # the program died, and its network namespace with it
+            raise
         sock.bind(("::1" if server.family == socket.AF_INET6 else "127.0.0.1", 0))
-        peer = UdpPeer(name, sock, self.transcript, server.address)
+        self.roster.add(name)
+        peer = UdpPeer(name, sock, self.transcript, server.address, self.roster)
         self._closers.append(peer.close)
         peer.start_reading()
         if join:
             peer.send(name)
+            server.wait_consumed(peer)
         return peer
 
-    def client(self, prompt: str | None = "Введите имя:\n") -> ClientProgram:
-        """Start the student's client against a server the grader plays."""
+    def _client_path(self) -> Path:
         path = self.submission.client
         if path is None:
             raise StudentProgramMissing(
@@ -575,21 +833,29 @@ class CheckContext:
                     )
                 ),
             )
+        return path
+
+    def _served_endpoints(self, box: Sandbox) -> tuple[list[int], tuple[str, str]]:
+        """Where the grader plays the server for the student's client."""
+        if box.isolation == "ports":
+            # The host's network is shared: the port handed over with --port/CHAT_PORT, and
+            # the fixed ports the submission names whose turn we get (see PortLock).
+            wanted = [p for p in self.submission.client_ports() if p != box.port]
+            return [box.port, *self._lock_ports(wanted)], ("127.0.0.1", "::1")
+        # A private namespace: serve every port the submission names, on every local
+        # address (all of 127.0.0.0/8, the host's own name, the addresses in its source).
+        return self.submission.client_ports(), ("0.0.0.0", "::")
+
+    def client(self, prompt: str | None = "Введите имя:\n") -> ClientProgram:
+        """Start the student's client against a server the grader plays."""
+        path = self._client_path()
         box = self._new_box()
         listeners = []
         if self._client is not None:  # a second run of the client: it gets the ports now
             for listener in self._client.listeners:
                 with contextlib.suppress(OSError):
                     listener.close()
-        if box.isolation == "ports":
-            # The host's network is shared: the port handed over with --port/CHAT_PORT, and
-            # the fixed ports the submission names whose turn we get (see PortLock).
-            wanted = [p for p in self.submission.client_ports() if p != box.port]
-            ports, hosts = [box.port, *self._lock_ports(wanted)], ("127.0.0.1", "::1")
-        else:
-            # A private namespace: serve every port the submission names, on every local
-            # address (all of 127.0.0.0/8, the host's own name, the addresses in its source).
-            ports, hosts = self.submission.client_ports(), ("0.0.0.0", "::")
+        ports, hosts = self._served_endpoints(box)
         for port in ports:
             for host in hosts:
                 family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -621,6 +887,38 @@ class CheckContext:
         program.prompt = handshake if handshake is not None else prompt
         return program
 
+    def udp_client(self) -> UdpClientProgram:
+        """Start the student's UDP client against a UDP server the grader plays."""
+        path = self._client_path()
+        box = self._new_box()
+        ports, hosts = self._served_endpoints(box)
+        sockets = []
+        for port in ports:
+            for host in hosts:
+                family = socket.AF_INET6 if ":" in host else socket.AF_INET
+                with contextlib.suppress(OSError):
+                    sock = box.socket(family, socket.SOCK_DGRAM)
+                    self._closers.append(sock.close)
+                    if family == socket.AF_INET6:
+                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+                    else:
+                        sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+                    sock.bind((host, port))
+                    sock.setblocking(False)
+                    sockets.append(sock)
+        self.transcript.add(
+            "grader",
+            Text(
+                f"запускаем {path.name}; UDP-сервер изображает автопроверка (порты "
+                f"{', '.join(map(str, ports))})",
+                f"start {path.name}; the grader plays the UDP server (ports "
+                f"{', '.join(map(str, ports))})",
+            ),
+        )
+        box.start(self._program_argv(path, box), minimal_environment(box.home))
+        return UdpClientProgram(self, box, sockets, ports)
+
     # --- verdicts ----------------------------------------------------------------------
     def fail(
         self,
@@ -642,8 +940,12 @@ class CheckContext:
         timeout: float = EXPECT_TIMEOUT,
         exclude=None,
         silence_expected: bool = False,
+        nothing_hint: Hint | None = None,
     ) -> str:
-        """Wait for a line with every needle at `peer`, or fail with what came."""
+        """Wait for a segment with every needle at `peer`, or fail with what came.
+
+        `nothing_hint`: what a user who got nothing at all in the whole check means, in
+        the words of the check's protocol (the TCP one by default)."""
         quiet = self.quiet()
         found = peer.expect(*needles, timeout=timeout, exclude=exclude, give_up=quiet)
         if found is None:
@@ -653,7 +955,7 @@ class CheckContext:
             if peer.received_bytes == 0 and peer.name != "server" and not silence_expected:
                 from autograder.hints import NOTHING_TO_OTHERS
 
-                hint = NOTHING_TO_OTHERS
+                hint = nothing_hint or NOTHING_TO_OTHERS
             came = peer.received_since_mark()
             self.fail(
                 Text(

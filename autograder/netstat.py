@@ -121,3 +121,24 @@ def accept_queue_length(entries: list[SocketEntry], port: int) -> int | None:
         if e.listening and e.local_port == port:
             return e.rx_queue
     return None
+
+
+def datagrams_consumed(entries: list[SocketEntry], local_ip: str, local_port: int) -> bool | None:
+    """True when the UDP socket bound at local_ip:local_port has read every datagram sent
+    to it (its receive queue is empty); None when there is no such socket any more.
+
+    UDP has no connection and so no per-client queue: datagrams from every user wait in
+    the one queue of the server's socket, in arrival order. Loopback delivers a datagram
+    into that queue before `sendto` returns, so "empty" really means "read".
+    """
+    own = [
+        e
+        for e in entries
+        if e.protocol == "udp"
+        and e.local_port == local_port
+        and e.local_ip == local_ip
+        and e.remote_port == 0
+    ]
+    if not own:
+        return None
+    return all(e.rx_queue == 0 for e in own)

@@ -154,7 +154,7 @@ def render_header(
         f"«{escape(rubric.title(lang))}» · {tr('isolation', lang)}: {tr('isolation.' + plan.isolation, lang)}"
         f"{python}"
     )
-    if plan.implementation == "udp":
+    if plan.implementation == "udp" and plan.implementation != rubric.implementation:
         console.print(
             f"[yellow]{escape(tr('implementation.udp', lang, cap=rubric.udp_cap_percent))}[/]"
         )

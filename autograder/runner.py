@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.checks import lesson04, lesson04_udp
+from autograder.checks import lesson03, lesson04, lesson04_udp
 from autograder.framework import (
     CheckContext,
     CheckFailed,
@@ -34,6 +34,7 @@ from autograder.sandbox import Limits, SandboxError, SandboxFactory
 from autograder.source import check_syntax, python_version, scan_source
 
 CHECK_SETS: dict[tuple[str, str], CheckSet] = {
+    ("03", "udp"): lesson03.CHECKS,
     ("04", "tcp"): lesson04.CHECKS,
     ("04", "udp"): lesson04_udp.CHECKS,
 }
@@ -160,11 +161,14 @@ def load_submission(path: Path, rubric: Rubric) -> Submission:
     if server is None:
         raise GradingError(f"no server file in {path}: expected {rubric.server}")
     client = find_program(path, rubric.client, "client") if rubric.client else None
+    # A lesson with one implementation is graded as such (lesson 03 is UDP, whatever the
+    # source looks like: socketserver.UDPServer, asyncio); lesson 04 takes either.
+    implementation = detect_implementation(server) if rubric.udp_items else rubric.implementation
     return Submission(
         path.resolve(),
         server.resolve(),
         client.resolve() if client else None,
-        detect_implementation(server),
+        implementation,
         server_facts=scan_source(server),
         client_facts=scan_source(client),
     )

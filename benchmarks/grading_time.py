@@ -1,16 +1,19 @@
 """How long one grading takes, end to end, through the real command line.
 
-    python benchmarks/grading_time.py [--runs N] [--jobs J]
+    python benchmarks/grading_time.py [--runs N] [--jobs J] [--lesson NN]
 
-Grades three cases N times each (default 5) with `python -m autograder PATH --format json`
-as a subprocess, and prints the median, min and max wall time per case, the score, and
-the target for the median (met or not). The full result is written as JSON to
+Grades each case N times (default 5) with `python -m autograder PATH --lesson NN --format
+json` as a subprocess, and prints the median, min and max wall time per case, the score,
+and the target for the median (met or not). The full result is written as JSON to
 benchmarks/results/ (not committed). Nothing is asserted: this measures, it does not test.
 
 Cases and targets (on a 2-core machine):
-  reference      solutions/04, every check passes              median <= 1.5 s
-  never_answers  accepts connections and never reads or answers median <= 15 s
-  crashes        raises before it listens                      median <= 1 s
+  reference         solutions/04, every check passes                 median <= 1.5 s
+  never_answers     accepts connections and never reads or answers   median <= 15 s
+  crashes_at_start  raises before it listens                         median <= 1 s
+  reference_03      solutions/03 (UDP), every check passes           median <= 1.5 s
+  starter_03        lessons/03 untouched: reads, answers nothing     median <= 10 s
+  echo_only_03      every message back to its sender only            median <= 10 s
 """
 
 from __future__ import annotations
@@ -29,17 +32,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 CASES = [
-    # name, folder, target median in seconds
-    ("reference", ROOT / "solutions" / "04", 1.5),
-    ("never_answers", HERE / "fixtures" / "never_answers", 15.0),
-    ("crashes_at_start", HERE / "fixtures" / "crashes_at_start", 1.0),
+    # name, folder, lesson, target median in seconds
+    ("reference", ROOT / "solutions" / "04", "04", 1.5),
+    ("never_answers", HERE / "fixtures" / "never_answers", "04", 15.0),
+    ("crashes_at_start", HERE / "fixtures" / "crashes_at_start", "04", 1.0),
+    ("reference_03", ROOT / "solutions" / "03", "03", 1.5),
+    # The untouched starter: every server check waits out its reply deadlines, the client
+    # checks their first datagram.
+    ("starter_03", ROOT / "lessons" / "03", "03", 10.0),
+    ("echo_only_03", ROOT / "tests" / "submissions" / "03-echo-only", "03", 10.0),
 ]
 
 
-def grade_once(folder: Path, extra: list[str]) -> tuple[float, int, dict | None, str]:
+def grade_once(folder: Path, lesson: str, extra: list[str]) -> tuple[float, int, dict | None, str]:
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "autograder", str(folder), "--lesson", "04"]
+        [sys.executable, "-m", "autograder", str(folder), "--lesson", lesson]
         + ["--format", "json", "--lang", "en", *extra],
         capture_output=True,
         text=True,
@@ -60,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="gradings per case (default 5)")
     parser.add_argument("--isolation", default="auto", choices=("auto", "netns", "ports"))
     parser.add_argument("--jobs", type=int, default=None, help="passed on as --jobs")
+    parser.add_argument("--lesson", help="only the cases of this lesson (e.g. 03)")
     args = parser.parse_args(argv)
     extra = ["--isolation", args.isolation]
     if args.jobs:
@@ -68,10 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     print(f"{args.runs} run(s) per case, {os.cpu_count()} CPU(s), isolation {args.isolation}\n")
     print(f"{'case':<18}{'median':>8}{'min':>8}{'max':>8}  {'score':>6}  {'target':>10}")
-    for name, folder, target in CASES:
+    for name, folder, lesson, target in CASES:
+        if args.lesson and lesson != args.lesson.zfill(2):
+            continue
         times, scores, codes, isolation, problems = [], [], [], None, []
         for _ in range(args.runs):
-            elapsed, code, report, stderr = grade_once(folder, extra)
+            elapsed, code, report, stderr = grade_once(folder, lesson, extra)
             times.append(elapsed)
             codes.append(code)
             if report is None:
@@ -92,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "case": name,
                 "folder": str(folder.relative_to(ROOT)),
+                "lesson": lesson,
                 "runs": args.runs,
                 "seconds": [round(t, 3) for t in times],
                 "median_s": round(median, 3),

@@ -55,3 +55,21 @@ def test_this_machines_real_table_parses() -> None:
     with open("/proc/net/tcp") as f:
         entries = parse_table(f.read(), "tcp")
     assert all(0 <= e.local_port < 65536 for e in entries)
+
+
+UDP = HEADER + (
+    # 0.0.0.0:9090 with 0x340 bytes of datagrams waiting; 127.0.0.1:40000 a user's socket.
+    "   0: 00000000:2382 00000000:0000 07 00000000:00000340 00:00000000 00000000 0 0 6 2\n"
+    "   1: 0100007F:9C40 00000000:0000 07 00000000:00000000 00:00000000 00000000 0 0 7 2\n"
+)
+
+
+def test_udp_consumed_looks_at_the_servers_own_socket_only() -> None:
+    from autograder.netstat import datagrams_consumed
+
+    entries = parse_table(UDP, "udp")
+    assert datagrams_consumed(entries, "0.0.0.0", 9090) is False
+    assert datagrams_consumed(entries, "127.0.0.1", 40000) is True
+    assert datagrams_consumed(entries, "127.0.0.1", 9090) is None  # no such socket
+    read = parse_table(UDP.replace("00000000:00000340", "00000000:00000000"), "udp")
+    assert datagrams_consumed(read, "0.0.0.0", 9090) is True

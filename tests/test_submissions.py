@@ -104,17 +104,34 @@ def test_every_failed_verdict_declares_its_hint() -> None:
         assert set(expected.get("hints", {})) == failed, folder.name
 
 
-def test_every_check_is_failed_by_some_submission() -> None:
-    """No check that cannot fail: each lesson 04 check has a submission that fails it."""
-    from autograder.rubric import rubric_for_lesson
+def test_lesson_03_failed_verdicts_declare_their_points() -> None:
+    """Lesson 03's verdict files state the exact points of every failed check (partial
+    credit proven too, not only pass or fail)."""
+    for folder in SUBMISSIONS:
+        if not folder.name.startswith("03-"):
+            continue
+        expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+        failed = {k for k, v in expected["verdicts"].items() if v == "failed"}
+        assert failed <= set(expected.get("points", {})), folder.name
 
-    failed: dict[str, set[str]] = {"tcp": set(), "udp": set()}
+
+def test_every_check_is_failed_by_some_submission() -> None:
+    """No check that cannot fail: each check of every lesson's rubric (for lesson 04, its
+    TCP checks) has a submission that fails it."""
+    from autograder.rubric import available_lessons, rubric_for_lesson
+
+    failed: dict[tuple[str, str], set[str]] = {}
     for folder in SUBMISSIONS:
         expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
-        implementation = expected.get("implementation", "tcp")
-        failed[implementation] |= {k for k, v in expected["verdicts"].items() if v == "failed"}
-    rubric = rubric_for_lesson("04")
-    assert {i.id for i in rubric.items} <= failed["tcp"]
+        key = (folder.name[:2], expected.get("implementation", "tcp"))
+        failed.setdefault(key, set()).update(
+            k for k, v in expected["verdicts"].items() if v == "failed"
+        )
+    for lesson in available_lessons():
+        rubric = rubric_for_lesson(lesson)
+        proven = failed.get((lesson, rubric.implementation), set())
+        unproven = {i.id for i in rubric.items} - proven
+        assert not unproven, f"lesson {lesson}: no submission fails {sorted(unproven)}"
 
 
 @pytest.mark.slow

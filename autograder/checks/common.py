@@ -1,11 +1,12 @@
 """Steps that several checks (and lessons) share: deliver a message, let traffic settle,
-read the source for required modules."""
+judge the server's port, read the source for required modules."""
 
 from __future__ import annotations
 
 import ast
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import hints
@@ -18,8 +19,36 @@ from autograder.framework import (
     syntax_hint,
 )
 from autograder.i18n import Text
-from autograder.peers import TcpPeer
-from autograder.textmatch import clean, excerpt, find_segment
+from autograder.peers import TcpPeer, UdpPeer
+from autograder.textmatch import clean, complete_lines, excerpt, find_segment
+
+
+@dataclass(frozen=True)
+class DeliveryHints:
+    """What a missing message means, in the words of one protocol (TCP's or UDP's)."""
+
+    missing: Hint  # the message did not arrive
+    no_name: Hint  # the text arrived without the sender's name
+    echo_only: Hint  # the text went back to its sender only
+
+
+TCP_DELIVERY = DeliveryHints(hints.NO_BROADCAST, hints.NO_SENDER_NAME, hints.ECHO_ONLY)
+
+
+def missing_hint(
+    sender: TcpPeer,
+    receiver: TcpPeer,
+    text: str,
+    advice: DeliveryHints = TCP_DELIVERY,
+    default: Hint | None = None,
+    require_name: bool = False,
+) -> Hint:
+    """Why `text` from `sender` did not reach `receiver`, judged by what did arrive."""
+    if require_name and find_segment(receiver.received_since_mark(), (text,)):
+        return advice.no_name
+    if find_segment(sender.received_since_mark(), (text,)):
+        return advice.echo_only
+    return default or advice.missing
 
 
 def deliver(
@@ -31,6 +60,7 @@ def deliver(
     timeout: float = 3.0,
     hint: Hint | None = None,
     require_name: bool = False,
+    advice: DeliveryHints = TCP_DELIVERY,
 ) -> None:
     """`sender` says `text`; every receiver must get a line with it.
 
@@ -38,9 +68,10 @@ def deliver(
     other check that sends a message is about something else, and must not fail a server
     that forgets the name (each check fails for its own reason only). When the message
     does not arrive, look at what did to name the likely bug: the text without the name,
-    the text back at the sender only, or nothing at all.
+    the text back at the sender only, or nothing at all. A UDP sender says it in one
+    datagram without a line ending (one datagram is one message).
     """
-    sender.send(f"{text}\n")
+    sender.send(text if isinstance(sender, UdpPeer) else f"{text}\n")
     if server is not None:
         server.wait_consumed(sender, hint=hint)
     needles = (sender.name, text) if require_name else (text,)
@@ -49,11 +80,7 @@ def deliver(
         if receiver.expect(*needles, timeout=timeout, give_up=quiet):
             continue
         came = receiver.received_since_mark()
-        likely = hint or hints.NO_BROADCAST
-        if require_name and find_segment(came, (text,)):
-            likely = hints.NO_SENDER_NAME
-        elif find_segment(sender.received_since_mark(), (text,)):
-            likely = hints.ECHO_ONLY
+        likely = missing_hint(sender, receiver, text, advice, hint, require_name)
         ctx.fail(
             Text(
                 f"до {receiver.name} не дошло сообщение {sender.name}"
@@ -85,6 +112,66 @@ def delivery_hint(sender: TcpPeer, receiver: TcpPeer, text: str, default: Hint) 
     if receiver.received_bytes == 0 or sender.name not in got:
         return hints.NOTHING_TO_OTHERS
     return default
+
+
+def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
+    """Let the join notices settle, then forget them: a leave notice must be new text.
+
+    Returns what a leave notice must not be: the chat line "carol: exit" (a server that
+    broadcasts the exit word), the name alone ("carol: ", an empty message), or any line
+    about `name` that came before it left (a late join notice is not the leave notice).
+    """
+    settle(peers)
+    seen = set()
+    for peer in peers:
+        seen |= {
+            line for line in complete_lines(peer.text, 0, peer.roster) if name in line.casefold()
+        }
+        peer.skip_to_end()
+    alternatives = [
+        rf"{re.escape(name)}\W{{0,3}}\s*(exit|/quit)\s*$",
+        rf"^\W*{re.escape(name)}\W*$",  # "carol: " alone: an empty message, not a notice
+    ]
+    alternatives += [rf"^{re.escape(line)}$" for line in seen]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def judge_port(ctx: CheckContext, server: Server) -> None:
+    """A server on another port than 9090: fine if the port is fixed (clients written for
+    it find it again, noted), wrong if random (the source binds port 0, or a second
+    start of the server gets another port)."""
+    if server.box.isolation == "ports" and server.port != server.box.port:
+        ctx.note(
+            Text(
+                f"сервер не берёт порт из --port / CHAT_PORT и слушает {server.port}: без "
+                "сетевых пространств имён его проверки идут по одной",
+                f"the server ignores --port / CHAT_PORT and listens on {server.port}: without "
+                "network namespaces its checks run one at a time",
+            )
+        )
+    if server.port in {9090, server.box.port}:
+        return
+    random_port = ctx.submission.server_facts.binds_port_zero
+    if not random_port:
+        try:
+            again = ctx.launch_server().port
+        except CheckFailed:  # e.g. the fixed port is still taken by the first copy
+            again = server.port
+        random_port = again != server.port
+    if random_port:
+        ctx.soft_fail(
+            Text(
+                f"сервер слушает случайный порт ({server.port}; при каждом запуске другой)",
+                f"the server listens on a random port ({server.port}; another one each start)",
+            ),
+            hints.RANDOM_PORT,
+        )
+    ctx.note(
+        Text(
+            f"сервер слушает постоянный порт {server.port}, а не 9090 (принято)",
+            f"the server listens on a fixed port {server.port}, not 9090 (accepted)",
+        )
+    )
 
 
 def settle(peers: list[TcpPeer], quiet: float = 0.1, limit: float = 1.0) -> None:

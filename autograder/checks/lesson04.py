@@ -14,8 +14,10 @@ from collections.abc import Callable
 
 from autograder import hints
 from autograder.checks.common import (
+    before_leaving,
     deliver,
     delivery_hint,
+    judge_port,
     settle,
     static_requirements,
 )
@@ -61,40 +63,7 @@ def starts(ctx: CheckContext) -> None:
             )
         time.sleep(0.005)
     peer.close()
-    if server.box.isolation == "ports" and server.port != server.box.port:
-        ctx.note(
-            Text(
-                f"сервер не берёт порт из --port / CHAT_PORT и слушает {server.port}: без "
-                "сетевых пространств имён его проверки идут по одной",
-                f"the server ignores --port / CHAT_PORT and listens on {server.port}: without "
-                "network namespaces its checks run one at a time",
-            )
-        )
-    if server.port in {9090, server.box.port}:
-        return
-    # Another port: fine if it is fixed (clients written for it find it again), wrong if
-    # it is random. Random means the source binds port 0, or a second start differs.
-    random_port = ctx.submission.server_facts.binds_port_zero
-    if not random_port:
-        try:
-            again = ctx.launch_server().port
-        except CheckFailed:  # e.g. the fixed port is still taken by the first copy
-            again = server.port
-        random_port = again != server.port
-    if random_port:
-        ctx.soft_fail(
-            Text(
-                f"сервер слушает случайный порт ({server.port}; при каждом запуске другой)",
-                f"the server listens on a random port ({server.port}; another one each start)",
-            ),
-            hints.RANDOM_PORT,
-        )
-    ctx.note(
-        Text(
-            f"сервер слушает постоянный порт {server.port}, а не 9090 (принято)",
-            f"the server listens on a fixed port {server.port}, not 9090 (accepted)",
-        )
-    )
+    judge_port(ctx, server)
 
 
 @CHECKS.check("join")
@@ -196,28 +165,6 @@ def nickname(ctx: CheckContext) -> None:
         )
 
 
-def _before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
-    """Let the join notices settle, then forget them: a leave notice must be new text.
-
-    Returns what a leave notice must not be: the chat line "carol: exit" (a server that
-    broadcasts the exit word), the name alone ("carol: ", an empty message), or any line
-    about `name` that came before it left (a late join notice is not the leave notice).
-    """
-    settle(peers)
-    seen = set()
-    for peer in peers:
-        seen |= {
-            line for line in complete_lines(peer.text, 0, peer.roster) if name in line.casefold()
-        }
-        peer.skip_to_end()
-    alternatives = [
-        rf"{re.escape(name)}\W{{0,3}}\s*(exit|/quit)\s*$",
-        rf"^\W*{re.escape(name)}\W*$",  # "carol: " alone: an empty message, not a notice
-    ]
-    alternatives += [rf"^{re.escape(line)}$" for line in seen]
-    return re.compile("|".join(alternatives), re.IGNORECASE)
-
-
 def expect_leave_notice(
     ctx: CheckContext,
     peer: TcpPeer,
@@ -258,7 +205,7 @@ def leave(ctx: CheckContext) -> None:
     """After a client sends exit and closes, the others are told; no flood; joining still works."""
     server = ctx.server()
     alice, bob, carol = (server.connect(name) for name in ("alice", "bob", "carol"))
-    not_a_notice = _before_leaving([alice, bob], "carol")
+    not_a_notice = before_leaving([alice, bob], "carol")
     carol.send("exit\n")
     carol.leave()
     with ctx.step(0.6, Text("уведомление о выходе", "leave notice")):
@@ -294,7 +241,7 @@ def leave_abrupt(ctx: CheckContext) -> None:
     """After a TCP reset the others are told, and the server keeps serving."""
     server = ctx.server()
     alice, bob, carol = (server.connect(name) for name in ("alice", "bob", "carol"))
-    not_a_notice = _before_leaving([alice, bob], "carol")
+    not_a_notice = before_leaving([alice, bob], "carol")
     carol.reset()
     with ctx.step(0.6, Text("уведомление после обрыва", "notice after a reset")):
         # A traceback of ConnectionResetError: the reset killed carol's thread before it
