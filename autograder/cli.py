@@ -9,7 +9,8 @@ markdown) or `--format NAME=FILE`, repeatable. At most one report goes to stdout
 without a file (`--output FILE` gives it a file, as `--format json --output FILE` always
 did). Under GitHub Actions the Markdown report is also appended to `$GITHUB_STEP_SUMMARY`,
 and a `classroom` report also sets the step output `result` (base64) in `$GITHUB_OUTPUT`,
-as GitHub Classroom's runners do.
+as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
+(autograder/batch.py).
 """
 
 from __future__ import annotations
@@ -80,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-step-summary",
         action="store_true",
         help="do not append the Markdown report to $GITHUB_STEP_SUMMARY",
+    )
+    parser.add_argument(
+        "--student-uid",
+        type=int,
+        help="as root: run the student's programs as this uid (default nobody; batch "
+        "gives each concurrent grading its own)",
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=None, help="report language (default: from the locale)"
@@ -327,6 +334,11 @@ class StreamedReport(Progress):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:
+        from autograder.batch import main as batch_main
+
+        return batch_main(argv[1:])
     args = build_parser().parse_args(argv)
     lang = args.lang or default_language()
     out = Console(highlight=False, soft_wrap=True)
@@ -363,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
                     jobs=args.jobs,
                     progress=progress,
                     interrupt=interrupt,
+                    student_uid=args.student_uid,
                 )
         finally:
             for sig, handler in previous.items():

@@ -157,17 +157,18 @@ def _world_executable(path: Path) -> bool:
         return False
 
 
-def student_python() -> tuple[str, int | None]:
+def student_python(uid: int | None = None) -> tuple[str, int | None]:
     """The interpreter for student programs, and the uid to run them as.
 
-    As root we drop to `nobody`, which needs an interpreter that `nobody` can execute
-    (a pyenv under /root is not one); without one we stay root inside the namespaces.
+    As root we drop to `uid` (default `nobody`), which needs an interpreter that an
+    unprivileged user can execute (a pyenv under /root is not one); without one we stay
+    root inside the namespaces. Not root: the grader's own uid, `uid` is ignored.
     """
     if os.geteuid() != 0:
         return sys.executable, None
     for candidate in (sys.executable, shutil.which("python3") or "", "/usr/bin/python3"):
         if candidate and _world_executable(Path(candidate)):
-            return candidate, NOBODY
+            return candidate, NOBODY if uid is None else uid
     return sys.executable, None
 
 
@@ -681,13 +682,16 @@ class SandboxFactory:
     isolation: str = "auto"  # "auto", "netns" or "ports"
     limits: Limits = field(default_factory=Limits)
     addresses: list[str] = field(default_factory=list)  # extra IPv4 addresses for lo (netns)
+    student_uid: int | None = None  # as root: the uid student programs run as (default nobody)
 
     def __post_init__(self) -> None:
+        if self.student_uid is not None and not 0 < self.student_uid < 2**32 - 1:
+            raise SandboxError(f"not a usable uid: {self.student_uid}")
         if self.isolation == "auto":
             self.isolation = "netns" if namespaces_available() else "ports"
         elif self.isolation == "netns" and not namespaces_available():
             raise SandboxError("network namespaces are not available on this system")
-        self.python, self.uid = student_python()
+        self.python, self.uid = student_python(self.student_uid)
         hide_grader_environment()
         self.workdir = prepare_workdir(self.source, self.uid)
         self._live: set[Sandbox] = set()
