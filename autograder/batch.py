@@ -104,7 +104,8 @@ def _is_submission(folder: Path) -> bool:
 
 
 def find_jobs(dirs: list[Path], lesson: str | None) -> list[Job]:
-    """Each DIR is a submission folder (it holds .py files) or a folder of them."""
+    """Each DIR is a submission folder (it holds .py files) or a folder of them; a
+    folder that holds `lessons/NN/` (a student's clone of the course) is graded there."""
     folders: list[Path] = []
     for directory in dirs:
         if not directory.is_dir():
@@ -126,7 +127,10 @@ def find_jobs(dirs: list[Path], lesson: str | None) -> list[Job]:
         name = re.sub(r"[^\w.-]+", "_", folder.name) or "submission"
         seen[name] += 1
         key = name if seen[name] == 1 else f"{name}~{seen[name]}"
-        jobs.append(Job(key, folder.resolve(), chosen.zfill(2)))
+        # A student's whole repository (a clone of the course): grade its lessons/NN.
+        inside = folder / "lessons" / chosen.zfill(2)
+        path = inside if inside.is_dir() else folder
+        jobs.append(Job(key, path.resolve(), chosen.zfill(2)))
     return jobs
 
 

@@ -107,11 +107,18 @@ def test_a_folder_of_submissions_is_expanded_and_names_are_made_unique(tmp_path:
     for name in ("alice", "bob"):
         (tmp_path / "class" / name).mkdir(parents=True)
         (tmp_path / "class" / name / "server.py").write_text("")
+    (tmp_path / "class" / "carol-repo" / "lessons" / "04").mkdir(parents=True)  # a clone
     (tmp_path / "late" / "alice").mkdir(parents=True)
     (tmp_path / "late" / "alice" / "server.py").write_text("")
     jobs = find_jobs([tmp_path / "class", tmp_path / "late" / "alice"], "4")
-    assert [(j.key, j.lesson) for j in jobs] == [("alice", "04"), ("bob", "04"), ("alice~2", "04")]
-    assert len({j.path for j in jobs}) == 3
+    assert [(j.key, j.lesson) for j in jobs] == [
+        ("alice", "04"),
+        ("bob", "04"),
+        ("carol-repo", "04"),
+        ("alice~2", "04"),
+    ]
+    assert len({j.path for j in jobs}) == 4
+    assert jobs[2].path == (tmp_path / "class" / "carol-repo" / "lessons" / "04").resolve()
 
 
 def test_gradebook_has_a_row_per_submission_a_column_per_check_and_the_summary() -> None:

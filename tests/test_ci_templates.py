@@ -414,3 +414,23 @@ def test_gradescope_submission_that_cannot_be_graded_still_gets_results(
     assert proc.returncode == 0
     jsonschema.validate(results, GRADESCOPE_SCHEMA)
     assert results["score"] == 0 and "no server file" in results["output"]
+
+
+# --- the instructor's pages -----------------------------------------------------------------------
+@pytest.mark.parametrize("page", ["ci.md", "ci.en.md"])
+def test_instructor_page_links_only_to_what_exists(page: str) -> None:
+    docs = ROOT / "docs"
+    text = (docs / page).read_text(encoding="utf-8")
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert links
+    for link in links:
+        if re.match(r"^[a-z]+://", link):
+            continue
+        target, _, anchor = link.partition("#")
+        if not target:
+            assert anchor in anchors, f"{page}: no anchor #{anchor}"
+            continue
+        assert (docs / target).exists(), f"{page}: {link} does not exist"
+    for name in ("grade.yml", "run_autograder", "setup.sh", "grade.gitlab-ci.yml"):
+        assert name in text
