@@ -3,13 +3,21 @@
 Exit codes are a contract for CI: 0 the score reaches the passing score, 1 it does not,
 2 the grader could not grade (bad path, no server file, internal error), always with a
 message and never the grader's own traceback.
+
+Reports: `--format NAME` (text, json, junit, gradescope, classroom, classroom-base64,
+markdown) or `--format NAME=FILE`, repeatable. At most one report goes to stdout, the one
+without a file (`--output FILE` gives it a file, as `--format json --output FILE` always
+did). Under GitHub Actions the Markdown report is also appended to `$GITHUB_STEP_SUMMARY`,
+and a `classroom` report also sets the step output `result` (base64) in `$GITHUB_OUTPUT`,
+as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
+(autograder/batch.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import os
 import signal
 import sys
 import tempfile
@@ -21,6 +29,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.spinner import Spinner
 
+from autograder.formats import FORMATS, RENDERERS, to_classroom_base64, to_markdown
 from autograder.i18n import LANGUAGES, default_language, tr
 from autograder.report import (
     check_line,
@@ -28,7 +37,6 @@ from autograder.report import (
     render_header,
     render_summary,
     render_terminal,
-    to_json,
 )
 from autograder.rubric import Rubric, RubricError, available_lessons, load_rubric, rubric_for_lesson
 from autograder.runner import (
@@ -57,8 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rubric", type=Path, help="a rubric TOML file instead of the lesson's own"
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
-    parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        type=format_request,
+        metavar="NAME[=FILE]",
+        help=f"report format ({', '.join(FORMATS)}), to FILE if given; repeatable "
+        "(default text; at most one report on stdout)",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, help="write the report without its own =FILE here"
+    )
+    parser.add_argument(
+        "--no-step-summary",
+        action="store_true",
+        help="do not append the Markdown report to $GITHUB_STEP_SUMMARY",
+    )
+    parser.add_argument(
+        "--student-uid",
+        type=int,
+        help="as root: run the student's programs as this uid (default nobody; batch "
+        "gives each concurrent grading its own)",
+    )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=None, help="report language (default: from the locale)"
     )
@@ -81,6 +110,102 @@ def build_parser() -> argparse.ArgumentParser:
 
 class UsageError(Exception):
     pass
+
+
+def format_request(value: str) -> tuple[str, Path | None]:
+    """`junit` or `junit=report.xml` -> ("junit", None) or ("junit", Path("report.xml"))."""
+    name, sep, file = value.partition("=")
+    if name not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {name!r} (choose from {', '.join(FORMATS)})"
+        )
+    if sep and not file:
+        raise argparse.ArgumentTypeError(f"no file after {name}=")
+    return name, Path(file) if sep else None
+
+
+def report_destinations(
+    requests: list[tuple[str, Path | None]] | None, output: Path | None
+) -> list[tuple[str, Path | None]]:
+    """Where each report goes (None: stdout). `--output` is the file of the one report
+    named without a file; two reports cannot share stdout."""
+    wanted = list(requests or [("text", None)])
+    on_stdout = [i for i, (_, file) in enumerate(wanted) if file is None]
+    if output is not None:
+        if len(on_stdout) != 1:
+            raise UsageError(
+                "--output is the file of the one --format given without =FILE; "
+                f"{len(on_stdout)} formats have none"
+            )
+        wanted[on_stdout[0]] = (wanted[on_stdout[0]][0], output)
+    elif len(on_stdout) > 1:
+        names = ", ".join(wanted[i][0] for i in on_stdout)
+        raise UsageError(
+            f"only one report can go to stdout ({names}): give the others a file, "
+            "e.g. --format junit=report.xml"
+        )
+    files = [file for _, file in wanted if file is not None]
+    if len(set(files)) != len(files):
+        raise UsageError("two reports cannot be written to the same file")
+    return wanted
+
+
+def repository_docs_base() -> str | None:
+    """Under GitHub Actions: where the repository's files are on the web, so the
+    Markdown report's links to docs/ work in a step summary or a comment."""
+    server, repo = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    ref = os.environ.get("GITHUB_SHA")
+    if server and repo and ref:
+        return f"{server}/{repo}/blob/{ref}"
+    return None
+
+
+def write_reports(
+    report: GradeReport,
+    destinations: list[tuple[str, Path | None]],
+    lang: str,
+    verbose: bool,
+    out: Console,
+    streamed: StreamedReport | None,
+) -> None:
+    for name, file in destinations:
+        if name == "text":
+            if file is not None:
+                with file.open("w", encoding="utf-8") as f:
+                    render_terminal(
+                        report,
+                        Console(file=f, width=100, no_color=True, highlight=False),
+                        lang,
+                        verbose,
+                    )
+            elif streamed is not None:
+                streamed.complete(report, verbose)
+            else:
+                render_terminal(report, out, lang, verbose)
+            continue
+        if name == "markdown":
+            text = to_markdown(report, lang, repository_docs_base())
+        else:
+            text = RENDERERS[name](report, lang)
+        if file is not None:
+            file.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+
+def write_github_files(
+    report: GradeReport, destinations: list[tuple[str, Path | None]], lang: str, summary: bool
+) -> None:
+    """The step summary (Markdown) and, for a classroom report, the `result` output."""
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and step_summary:
+        with open(step_summary, "a", encoding="utf-8") as f:
+            f.write(to_markdown(report, lang, repository_docs_base()) + "\n")
+    github_output = os.environ.get("GITHUB_OUTPUT")
+    if github_output and any(name == "classroom" for name, _ in destinations):
+        with open(github_output, "a", encoding="utf-8") as f:
+            f.write(f"result={to_classroom_base64(report, lang)}\n")
 
 
 def resolve_rubric(args: argparse.Namespace) -> Rubric:
@@ -215,11 +340,16 @@ def main(argv: list[str] | None = None) -> int:
         from autograder import load
 
         return load.main(argv[1:])
+    if argv[:1] == ["batch"]:  # python -m autograder batch DIR...: see batch.py
+        from autograder.batch import main as batch_main
+
+        return batch_main(argv[1:])
     args = build_parser().parse_args(argv)
     lang = args.lang or default_language()
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        destinations = report_destinations(args.formats, args.output)
         rubric = resolve_rubric(args)
         if args.list:
             print_rubric(rubric, lang, out, args.verbose)
@@ -235,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         # Where progress goes: a transient line on a terminal's stderr (stdout stays a
         # clean report or clean JSON); without a terminal, the text report streams itself.
         streamed = None
-        if args.format == "text" and not args.output and not out.is_terminal:
+        if ("text", None) in destinations and not out.is_terminal:
             streamed = StreamedReport(out, lang)
         try:
             with contextlib.ExitStack() as stack:
@@ -250,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
                     jobs=args.jobs,
                     progress=progress,
                     interrupt=interrupt,
+                    student_uid=args.student_uid,
                 )
         finally:
             for sig, handler in previous.items():
@@ -268,25 +399,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_ERROR
 
-    if args.format == "json":
-        text = json.dumps(to_json(report, lang), ensure_ascii=False, indent=2)
-        if args.output:
-            args.output.write_text(text + "\n", encoding="utf-8")
-        else:
-            print(text)
-    else:
-        if args.output:
-            with args.output.open("w", encoding="utf-8") as f:
-                render_terminal(
-                    report,
-                    Console(file=f, width=100, no_color=True, highlight=False),
-                    lang,
-                    args.verbose,
-                )
-        elif streamed is not None:
-            streamed.complete(report, args.verbose)
-        else:
-            render_terminal(report, out, lang, args.verbose)
+    try:
+        for _, file in destinations:
+            if file is not None:
+                file.parent.mkdir(parents=True, exist_ok=True)
+        write_reports(report, destinations, lang, args.verbose, out, streamed)
+        write_github_files(report, destinations, lang, not args.no_step_summary)
+    except OSError as exc:
+        err.print(f"[bold red]autograder:[/] cannot write the report: {exc}")
+        return EXIT_ERROR
     if report.interrupted:
         err.print(
             "[bold red]autograder:[/] interrupted; the checks that did not run are reported as errors"

@@ -282,8 +282,13 @@ def grade(
     progress: Progress | None = None,
     limits: Limits | None = None,
     interrupt: threading.Event | None = None,
+    student_uid: int | None = None,
 ) -> GradeReport:
-    """Grade the programs in `path` against `rubric` (see the module docstring)."""
+    """Grade the programs in `path` against `rubric` (see the module docstring).
+
+    `student_uid`: as root, the uid the student's programs run as (default `nobody`);
+    concurrent gradings given distinct uids cannot signal or inspect each other's programs.
+    """
     started = time.monotonic()
     submission = load_submission(path, rubric)
     implementation = submission.implementation
@@ -301,7 +306,11 @@ def grade(
     addresses = [*submission.server_facts.addresses, *submission.client_facts.addresses]
     try:
         factory = SandboxFactory(
-            submission.path, isolation, limits or Limits(), addresses=list(dict.fromkeys(addresses))
+            submission.path,
+            isolation,
+            limits or Limits(),
+            addresses=list(dict.fromkeys(addresses)),
+            student_uid=student_uid,
         )
     except SandboxError as exc:
         raise GradingError(str(exc)) from exc
