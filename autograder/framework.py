@@ -547,9 +547,9 @@ class ClientProgram(ConsoleProgram):
             conn.send(self.prompt)
         return conn
 
-
     def _progress(self) -> object:
         return self.conn.received_bytes if self.conn else 0
+
 
 UDP_CLIENT_SILENT = Hint(
     Text(
