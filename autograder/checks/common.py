@@ -119,10 +119,23 @@ SYNTAX_ERROR = Hint(
 )
 
 
+REQUIRED_MODULES = Hint(
+    Text(
+        "Задание требует сокеты (socket) и поток на каждого клиента (threading).",
+        "The assignment asks for sockets (socket) and a thread per client (threading).",
+    ),
+    "requirements",
+)
+
+
 def static_requirements(
-    ctx: CheckContext, server_modules: tuple[str, ...], client_modules: tuple[str, ...]
+    ctx: CheckContext,
+    server_modules: tuple[str, ...],
+    client_modules: tuple[str, ...],
+    hint: Hint = REQUIRED_MODULES,
 ) -> None:
-    """Fail unless the server (and client) source imports the required modules."""
+    """Fail unless the server (and client) source imports the required modules; `hint`
+    says why the lesson needs them."""
     wanted = [(ctx.submission.server, server_modules), (ctx.submission.client, client_modules)]
     missing = []
     for path, modules in wanted:
@@ -156,11 +169,5 @@ def static_requirements(
                 "import " + ", ".join(server_modules + client_modules),
             ),
             "; ".join(missing),
-            Hint(
-                Text(
-                    "Задание требует сокеты (socket) и поток на каждого клиента (threading).",
-                    "The assignment asks for sockets (socket) and a thread per client (threading).",
-                ),
-                "requirements",
-            ),
+            hint,
         )
