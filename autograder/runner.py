@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.checks import lesson04, lesson04_udp
+from autograder.checks import lesson01, lesson04, lesson04_udp
 from autograder.framework import (
     CheckContext,
     CheckFailed,
@@ -34,6 +34,7 @@ from autograder.sandbox import Limits, SandboxError, SandboxFactory
 from autograder.source import check_syntax, python_version, scan_source
 
 CHECK_SETS: dict[tuple[str, str], CheckSet] = {
+    ("01", "tcp"): lesson01.CHECKS,
     ("04", "tcp"): lesson04.CHECKS,
     ("04", "udp"): lesson04_udp.CHECKS,
 }

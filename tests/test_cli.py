@@ -104,7 +104,7 @@ def test_unknown_check_id_exits_2() -> None:
 
 
 def test_lessons_without_checks_yet_say_so() -> None:
-    proc = run("lessons/02")
+    proc = run("lessons/03")
     assert proc.returncode == 2
     assert "not available yet" in proc.stderr and "README" in proc.stderr
 
