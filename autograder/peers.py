@@ -62,6 +62,7 @@ ACTORS = {
     "server": Text("сервер", "server"),
     "stdin": Text("ввод", "stdin"),
     "client": Text("клиент", "client"),
+    "stdout": Text("вывод", "stdout"),
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = ["01"]
+LESSONS = ["01", "02"]
 
 
 def grade(folder: str, *extra: str) -> tuple[int, dict]:

@@ -162,12 +162,10 @@ def static_requirements(
             found = set(IMPORT_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
         missing += [f"{path.name}: {m}" for m in modules if m not in found]
     if missing:
+        wanted_modules = ", ".join(dict.fromkeys(server_modules + client_modules))
         ctx.fail(
             Text("не импортируются нужные модули", "required modules are not imported"),
-            Text(
-                "import " + ", ".join(server_modules + client_modules),
-                "import " + ", ".join(server_modules + client_modules),
-            ),
+            Text("import " + wanted_modules, "import " + wanted_modules),
             "; ".join(missing),
             hint,
         )
