@@ -19,6 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ["01", "02"]
 
 
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_rubric_and_checks_name_the_same_ids_and_every_check_says_what_it_does(
+    lesson: str,
+) -> None:
+    from autograder.rubric import rubric_for_lesson
+    from autograder.runner import CHECK_SETS
+
+    rubric = rubric_for_lesson(lesson)
+    checks = CHECK_SETS[(lesson, "tcp")].checks
+    assert [i.id for i in rubric.items] == list(checks)  # same ids, same order
+    assert rubric.max_score == 100 and 0 < rubric.passing_score < 100
+    for check in checks.values():
+        assert check.description, f"{check.id} has no docstring for --list -v"
+        assert set(check.depends) <= set(checks), check.id
+
+
 def grade(folder: str, *extra: str) -> tuple[int, dict]:
     proc = subprocess.run(
         [sys.executable, "-m", "autograder", folder, "--format", "json", "--lang", "en", *extra],

@@ -337,29 +337,29 @@ class Console:
     def wait_printed(self, needle: str, mark: int, timeout: float = EXPECT) -> bool:
         """Wait until the program printed `needle` after `mark` (case-insensitively)."""
         deadline = time.monotonic() + timeout
-        while True:
-            text = self.since(mark)
-            if needle.casefold() in text.casefold():
-                line = next(ln for ln in text.splitlines() if needle.casefold() in ln.casefold())
-                shown = excerpt(line.strip(), 80)
-                self.ctx.transcript.add("stdout", Text(f"напечатано {shown}", f"printed {shown}"))
-                return True
+        while not self._printed(needle, mark):
+            if self.box.exited.is_set():
+                self.drain()  # what it printed before it ended may still be in the pipe
+                return self._printed(needle, mark)
             if time.monotonic() > deadline:
                 return False
-            if self.box.exited.is_set():
-                if self.drain():
-                    continue  # look once more at everything it printed
-                return False
             time.sleep(0.01)
-
-    def drain(self) -> bool:
-        """After the program ended: wait for the rest of its output (the pipe is read on
-        a thread of its own). True if there was more to read."""
-        tail = self.box.stdout
-        if tail is None or not tail._thread.is_alive():
-            return False
-        tail.join(1.0)
         return True
+
+    def _printed(self, needle: str, mark: int) -> bool:
+        folded = needle.casefold()
+        line = next((ln for ln in self.since(mark).splitlines() if folded in ln.casefold()), None)
+        if line is None:
+            return False
+        shown = excerpt(line.strip(), 80)
+        self.ctx.transcript.add("stdout", Text(f"напечатано {shown}", f"printed {shown}"))
+        return True
+
+    def drain(self) -> None:
+        """After the program ended: wait for the rest of its output (the pipe is read on
+        a thread of its own, which ends at the pipe's end)."""
+        if self.box.stdout is not None:
+            self.box.stdout.join(1.0)
 
     def settle(self, quiet: float = 0.15, limit: float = 1.0) -> None:
         """Wait until the program prints nothing new for `quiet` seconds (its banner)."""
@@ -445,7 +445,11 @@ def wait_read(console: Console, peer: TcpPeer, hint: Hint, timeout: float = EXPE
     is reported with its traceback instead.
     """
     box = console.box
-    program_port, our_port = peer.sock.getpeername()[1], peer.local_port
+    try:
+        program_port, our_port = peer.sock.getpeername()[1], peer.local_port
+    except OSError:  # the connection is gone: nothing more will be read
+        crash_check(box)
+        return
     deadline = time.monotonic() + timeout
     while True:
         entries = box.netstat()
@@ -468,11 +472,23 @@ def wait_read(console: Console, peer: TcpPeer, hint: Hint, timeout: float = EXPE
         time.sleep(0.003)
 
 
-def says(peer: TcpPeer, console: Console, text: str, not_read: Hint, not_printed: Hint) -> None:
-    """The other side sends a line; the program must read it and print it (by content)."""
+AFTER_UNREAD = 1.0  # seconds to wait when an earlier line of the step never got through
+
+
+def says(
+    peer: TcpPeer,
+    console: Console,
+    text: str,
+    not_read: Hint,
+    not_printed: Hint,
+    timeout: float = EXPECT,
+) -> None:
+    """The other side sends a line; the program must read it and print it (by content).
+    `timeout`: shorter when an earlier line still waits unread on the same socket, since
+    this one cannot be read before it."""
     mark = console.mark()
     peer.send(f"{text}\n")
-    wait_read(console, peer, not_read)
+    wait_read(console, peer, not_read, timeout=timeout)
     if console.wait_printed(text, mark):
         return
     crash_check(console.box)
@@ -488,12 +504,18 @@ def says(peer: TcpPeer, console: Console, text: str, not_read: Hint, not_printed
 
 
 def typed(
-    console: Console, peer: TcpPeer, text: str, hint: Hint, nothing_hint: Hint | None = None
+    console: Console,
+    peer: TcpPeer,
+    text: str,
+    hint: Hint,
+    nothing_hint: Hint | None = None,
+    timeout: float = EXPECT,
 ) -> None:
     """The user types a line; the other side must receive it (by content). `nothing_hint`:
-    the likely bug when nothing arrived at all (typed lines are not sent)."""
+    the likely bug when nothing arrived at all (typed lines are not sent); `timeout`:
+    shorter when an earlier typed line never arrived (this one comes after it)."""
     console.type(text)
-    if peer.expect(text, timeout=EXPECT):
+    if peer.expect(text, timeout=timeout):
         return
     crash_check(console.box)
     came = peer.received_since_mark()
@@ -669,6 +691,7 @@ def receives(ctx: CheckContext) -> None:
             "and a second line",
             TAKES_TURNS_RECEIVING if receiving else NO_RECEIVER,
             NOT_PRINTED,
+            timeout=EXPECT if receiving else AFTER_UNREAD,
         )
 
 
@@ -686,10 +709,16 @@ def sends(ctx: CheckContext) -> None:
             "and a second one in a row, with nothing received",
         ),
     ):
-        typed(console, peer, "a second typed line", TAKES_TURNS_SENDING if sending else NO_SEND)
+        typed(
+            console,
+            peer,
+            "a second typed line",
+            TAKES_TURNS_SENDING if sending else NO_SEND,
+            timeout=EXPECT if sending else AFTER_UNREAD,
+        )
 
 
-@CHECKS.check("exit")
+@CHECKS.check("exit", long=True)
 def exit_(ctx: CheckContext) -> None:
     """exit typed, or the end of input (Ctrl-D): the server closes the connection and
     ends with code 0."""
@@ -760,7 +789,7 @@ def other_side_leaves(
             )
 
 
-@CHECKS.check("peer_leaves")
+@CHECKS.check("peer_leaves", long=True)
 def peer_leaves(ctx: CheckContext) -> None:
     """When the client closes the connection, or resets it, the server says so and ends
     with code 0."""
@@ -873,7 +902,9 @@ def framing(ctx: CheckContext) -> None:
             )
 
 
-def split_character(peer: TcpPeer, console: Console, not_read: Hint) -> None:
+def split_character(
+    peer: TcpPeer, console: Console, not_read: Hint, timeout: float = EXPECT
+) -> None:
     """A line sent in three segments that cut "ё" and "🎄" in two must be printed whole.
     A strict decode() of the first piece kills the receiving thread: then nobody reads the
     rest, and that is this step's bug (`not_read` says which)."""
@@ -883,7 +914,7 @@ def split_character(peer: TcpPeer, console: Console, not_read: Hint) -> None:
     mark = console.mark()
     for piece in (data[:1], data[1 : emoji_at + 2], data[emoji_at + 2 :]):
         peer.send(piece)
-        wait_read(console, peer, not_read)
+        wait_read(console, peer, not_read, timeout=timeout)
     if not console.wait_printed(text, mark):
         crash_check(console.box)
         fail(
@@ -937,6 +968,7 @@ def client_sends(ctx: CheckContext) -> None:
             conn,
             "one more from the client",
             TAKES_TURNS_SENDING if sending else NO_SEND,
+            timeout=EXPECT if sending else AFTER_UNREAD,
         )
 
 
@@ -967,14 +999,20 @@ def client_receives(ctx: CheckContext) -> None:
             "and another server line",
             TAKES_TURNS_RECEIVING if receiving else NO_RECEIVER,
             NOT_PRINTED,
+            timeout=EXPECT if receiving else AFTER_UNREAD,
         )
     with ctx.step(
         0.3, Text("буква, разрезанная между сегментами", "a letter split between segments")
     ):
-        split_character(conn, console, SPLIT_CHARACTER if receiving else NO_RECEIVER)
+        split_character(
+            conn,
+            console,
+            SPLIT_CHARACTER if receiving else NO_RECEIVER,
+            timeout=EXPECT if receiving else AFTER_UNREAD,
+        )
 
 
-@CHECKS.check("client_leaves", depends=(), needs="client")
+@CHECKS.check("client_leaves", depends=(), needs="client", long=True)
 def client_leaves(ctx: CheckContext) -> None:
     """exit typed at the client closes the connection and ends it with code 0; the server
     leaving ends it with code 0 too, and it says so."""
