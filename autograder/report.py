@@ -8,29 +8,25 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text as RichText
 
+from autograder import docs_links
 from autograder.framework import Hint, StepResult
 from autograder.i18n import tr
 from autograder.peers import render_transcript
 from autograder.runner import CheckResult, GradeReport, GradingPlan
 
-DOCS_PAGE = "common-bugs"
 STDERR_LINES = 12
 TRANSCRIPT_LINES = 10
 
 
-def docs_link(hint: Hint) -> str:
-    """Where the hint's bug is explained: the course site if configured, else the repo file."""
-    base = os.environ.get("AUTOGRADER_DOCS_URL", "").rstrip("/")
-    if base:
-        return f"{base}/{DOCS_PAGE}/#{hint.anchor}"
-    return f"docs/{DOCS_PAGE}.md#{hint.anchor}"
+def docs_link(hint: Hint, lang: str = "ru") -> str:
+    """Where the hint's bug is explained, in the report's language (see docs_links)."""
+    return docs_links.docs_link(hint.anchor, lang)
 
 
 def received_text(check: CheckResult, lang: str) -> str | None:
@@ -78,7 +74,7 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
                 "received": received_text(c, lang),
                 "hint": c.hint.text(lang) if c.hint else None,
                 "hint_anchor": c.hint.anchor if c.hint and c.hint.anchor else None,
-                "docs": docs_link(c.hint) if c.hint and c.hint.anchor else None,
+                "docs": docs_link(c.hint, lang) if c.hint and c.hint.anchor else None,
                 "stderr_tail": tail(c.stderr, STDERR_LINES)
                 if c.status in ("failed", "error")
                 else "",
@@ -249,7 +245,7 @@ def render_failure(check: CheckResult, console: Console, lang: str, verbose: boo
     if check.hint:
         console.print(f"  [bold yellow]{tr('hint', lang)}:[/] {escape(check.hint.text(lang))}")
         if check.hint.anchor:
-            console.print(f"  [bold]{tr('more', lang)}:[/] {escape(docs_link(check.hint))}")
+            console.print(f"  [bold]{tr('more', lang)}:[/] {escape(docs_link(check.hint, lang))}")
     # The other parts of this check that failed, each with its own likely bug: fixing the
     # first one should not be the only way to learn about the rest.
     for step in later_failed_steps(check):
@@ -262,7 +258,7 @@ def render_failure(check: CheckResult, console: Console, lang: str, verbose: boo
         if failure.hint and failure.hint != check.hint:
             console.print(f"    [yellow]{escape(failure.hint.text(lang))}[/]")
             if failure.hint.anchor:
-                console.print(f"    {tr('more', lang)}: {escape(docs_link(failure.hint))}")
+                console.print(f"    {tr('more', lang)}: {escape(docs_link(failure.hint, lang))}")
 
 
 def later_failed_steps(check: CheckResult) -> list[StepResult]:

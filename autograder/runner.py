@@ -377,6 +377,14 @@ def _run_all(
                 parents = [d for d in spec.depends if d in selected]
                 if any(d not in results for d in parents):
                     continue
+                # A server that ignores the port it was handed, on a shared host (ports
+                # mode): two copies would fight over its fixed port, so one at a time.
+                if (
+                    factory.fixed_port is not None
+                    and spec.needs == "server"
+                    and any(checks.checks[i.id].needs == "server" for i, _, _ in running.values())
+                ):
+                    continue
                 pending.remove(item)
                 blocked = [
                     d for d in parents if results[d].status != "passed" and results[d].blocking

@@ -89,7 +89,7 @@ def test_json_has_the_documented_contract() -> None:
         utf8["hint"].startswith("Chunks are decoded")
         and "UnicodeDecodeError" in utf8["stderr_tail"]
     )
-    assert utf8["docs"].endswith("common-bugs.md#split-utf8")
+    assert utf8["docs"].endswith("common-bugs.en.md#split-utf8")  # the report's language
 
 
 def render(lang: str) -> str:
@@ -116,27 +116,19 @@ def test_docs_link_uses_the_course_site_when_configured(monkeypatch) -> None:
     monkeypatch.setenv("AUTOGRADER_DOCS_URL", "https://course.example/")
     data = to_json(sample_report(), "en")
     utf8 = next(c for c in data["checks"] if c["id"] == "utf8")
-    assert utf8["docs"] == "https://course.example/common-bugs/#split-utf8"
+    assert utf8["docs"] == "https://course.example/en/common-bugs/#split-utf8"
 
 
 def test_every_hint_anchor_exists_in_the_common_bugs_page() -> None:
     import re
 
-    from autograder.framework import Hint
+    from autograder.docs_links import hint_anchors
 
-    page = (Path(__file__).resolve().parent.parent / "docs" / "common-bugs.md").read_text(
-        encoding="utf-8"
-    )
-    anchors = set(re.findall(r'<a id="([^"]+)"></a>', page))
-    sources = Path(__file__).resolve().parent.parent.joinpath("autograder").rglob("*.py")
-    used = set()
-    for source in sources:
-        used |= set(
-            re.findall(r'^\s*"([a-z0-9-]+)",?\s*\n\s*\)', source.read_text(encoding="utf-8"), re.M)
-        )
-    used |= {h.anchor for h in vars(hints).values() if isinstance(h, Hint)}
-    used.discard("")
-    assert used <= anchors, f"missing sections: {sorted(used - anchors)}"
+    used = set(hint_anchors())  # every Hint of every module of the package
+    for name in ("common-bugs.md", "common-bugs.en.md"):
+        page = (Path(__file__).resolve().parent.parent / "docs" / name).read_text(encoding="utf-8")
+        anchors = set(re.findall(r'<a id="([^"]+)"></a>', page))
+        assert used <= anchors, f"{name}: missing sections: {sorted(used - anchors)}"
 
 
 def test_an_enormous_output_line_is_cut_to_its_end() -> None:

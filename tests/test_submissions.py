@@ -119,3 +119,20 @@ def test_every_check_is_failed_by_some_submission(lesson: str) -> None:
         failed[implementation] |= {k for k, v in expected["verdicts"].items() if v == "failed"}
     rubric = rubric_for_lesson(lesson)
     assert {i.id for i in rubric.items} <= failed["tcp"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["04-classic"])
+def test_fallback_isolation_gives_a_fixed_port_submission_the_same_verdicts(name: str) -> None:
+    """Without namespaces every check shares the host's ports: a server and client that
+    hard-code 9091 (no SO_REUSEADDR) must still get exactly their verdicts and hints."""
+    folder = ROOT / "tests" / "submissions" / name
+    expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+    code, report, _ = grade(folder, "--isolation", "ports")
+    assert report["isolation"] == "ports"
+    got = {c["id"]: c["status"] for c in report["checks"]}
+    explain = {c["id"]: c["message"] for c in report["checks"] if c["status"] != "passed"}
+    assert got == expected["verdicts"], explain
+    anchors = {c["id"]: c["hint_anchor"] for c in report["checks"] if c["status"] == "failed"}
+    assert anchors == expected["hints"]
+    assert code == expected["exit_code"]

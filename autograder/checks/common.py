@@ -9,7 +9,14 @@ import time
 from pathlib import Path
 
 from autograder import hints
-from autograder.framework import CheckContext, CheckFailed, Hint, Server, syntax_hint
+from autograder.framework import (
+    CheckContext,
+    CheckFailed,
+    Hint,
+    Server,
+    quiet_reason,
+    syntax_hint,
+)
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.textmatch import clean, excerpt, find_segment
@@ -38,7 +45,8 @@ def deliver(
         server.wait_consumed(sender, hint=hint)
     needles = (sender.name, text) if require_name else (text,)
     for receiver in receivers:
-        if receiver.expect(*needles, timeout=timeout):
+        quiet = ctx.quiet()
+        if receiver.expect(*needles, timeout=timeout, give_up=quiet):
             continue
         came = receiver.received_since_mark()
         likely = hint or hints.NO_BROADCAST
@@ -48,8 +56,10 @@ def deliver(
             likely = hints.ECHO_ONLY
         ctx.fail(
             Text(
-                f"до {receiver.name} не дошло сообщение {sender.name}",
-                f"{receiver.name} did not get {sender.name}'s message",
+                f"до {receiver.name} не дошло сообщение {sender.name}"
+                + quiet_reason(quiet, timeout).ru,
+                f"{receiver.name} did not get {sender.name}'s message"
+                + quiet_reason(quiet, timeout).en,
             ),
             Text(
                 f'у {receiver.name} строка с "{sender.name}" и "{text}"'

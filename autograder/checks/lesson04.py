@@ -19,7 +19,14 @@ from autograder.checks.common import (
     settle,
     static_requirements,
 )
-from autograder.framework import CheckContext, CheckFailed, CheckSet, ClientProgram, Hint
+from autograder.framework import (
+    CheckContext,
+    CheckFailed,
+    CheckSet,
+    ClientProgram,
+    Hint,
+    quiet_reason,
+)
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.textmatch import clean, complete_lines, excerpt, logical_lines
@@ -54,6 +61,15 @@ def starts(ctx: CheckContext) -> None:
             )
         time.sleep(0.005)
     peer.close()
+    if server.box.isolation == "ports" and server.port != server.box.port:
+        ctx.note(
+            Text(
+                f"сервер не берёт порт из --port / CHAT_PORT и слушает {server.port}: без "
+                "сетевых пространств имён его проверки идут по одной",
+                f"the server ignores --port / CHAT_PORT and listens on {server.port}: without "
+                "network namespaces its checks run one at a time",
+            )
+        )
     if server.port in {9090, server.box.port}:
         return
     # Another port: fine if it is fixed (clients written for it find it again), wrong if
@@ -152,7 +168,7 @@ def nickname(ctx: CheckContext) -> None:
     text = "is my name on the same line"
     bob.send(f"{text}\n")
     server.wait_consumed(bob)
-    message = alice.expect("bob", text, timeout=3)
+    message = alice.expect("bob", text, timeout=3, give_up=ctx.quiet())
     broken = message.raw if message and message.name_break else None
     if broken is None and not message:
         broken = next((n.raw for n in notices if n.name_break), None)
@@ -213,7 +229,8 @@ def expect_leave_notice(
     closed connection, or floods "carol: " lines, has the classic bug: its loop never
     stops on recv() == b''."""
     timeout = 3.0
-    if peer.expect(name, timeout=timeout, exclude=not_a_notice) is not None:
+    quiet = ctx.quiet()
+    if peer.expect(name, timeout=timeout, exclude=not_a_notice, give_up=quiet) is not None:
         return
     came = peer.received_since_mark()
     flooding = len(came) > 2000
@@ -223,8 +240,9 @@ def expect_leave_notice(
         hint = hint()
     ctx.fail(
         Text(
-            f"к {peer.name} не пришло уведомление о выходе {name} за {timeout:.0f} с",
-            f"{peer.name} got no notice that {name} left within {timeout:.0f}s",
+            f"к {peer.name} не пришло уведомление о выходе {name}"
+            + quiet_reason(quiet, timeout).ru,
+            f"{peer.name} got no notice that {name} left" + quiet_reason(quiet, timeout).en,
         ),
         Text(
             f"у {peer.name} уведомление о выходе {name}",
@@ -326,7 +344,11 @@ def concurrent(ctx: CheckContext) -> None:
                 got = clean(text[start:])
                 return [w for w in wanted if w not in got]
 
-            receiver.wait_until(lambda text, m=missing: not m(text), timeout=3)  # type: ignore[misc]
+            receiver.wait_until(
+                lambda text, m=missing: not m(text),  # type: ignore[misc]
+                timeout=3,
+                give_up=ctx.quiet(),
+            )
             lost = missing(receiver.text)
             if lost:
                 sender = next(u for u in users if u is not receiver)
@@ -378,7 +400,7 @@ def framing(ctx: CheckContext) -> None:
         start = bob.mark
         alice.send("first apples\nsecond pears\n")
         server.wait_consumed(alice)
-        bob.expect("second pears", timeout=3)
+        bob.expect("second pears", timeout=3, give_up=ctx.quiet())
         lines = complete_lines(bob.text, start, ctx.roster)
         first = [ln for ln in lines if "first apples" in ln]
         second = [ln for ln in lines if "second pears" in ln]
@@ -482,6 +504,7 @@ def slow_consumer(ctx: CheckContext) -> None:
     target = start + int(len(payload) * 0.9)
     last, last_change = bob.received_bytes, time.monotonic()
     deadline = time.monotonic() + 30
+    quiet = server.quiet()
     while not bob.wait_for_bytes(target, timeout=0.2):
         now = time.monotonic()
         if bob.received_bytes != last:
@@ -502,11 +525,18 @@ def slow_consumer(ctx: CheckContext) -> None:
                 None,
                 hints.SLOW_CONSUMER_LIMIT,
             )
-        if now - last_change > 3 or now > deadline:
+        # Stalled: nothing new for 3 s, or sooner once the server visibly went quiet (its
+        # threads all blocked, e.g. in sendall() to carol, nothing moving).
+        if now - last_change > 3 or now > deadline or (now - last_change > 0.5 and quiet()):
+            idle = now - last_change
             ctx.fail(
                 Text(
-                    f"carol не читает; к bob пришло {got} КБ из {len(payload) >> 10} КБ и больше ничего за 3 с",
-                    f"carol stopped reading; bob got {got} KB of {len(payload) >> 10} KB and nothing more for 3s",
+                    f"carol не читает; к bob пришло {got} КБ из {len(payload) >> 10} КБ и "
+                    f"больше ничего за {idle:.1f} с"
+                    + (" (сервер затих)" if quiet.concluded else ""),
+                    f"carol stopped reading; bob got {got} KB of {len(payload) >> 10} KB and "
+                    f"nothing more for {idle:.1f}s"
+                    + (" (the server went quiet)" if quiet.concluded else ""),
                 ),
                 Text("bob получает всё, что пишет alice", "bob receives everything alice writes"),
                 None,
@@ -636,7 +666,7 @@ def client_receives(ctx: CheckContext) -> None:
     client = ctx.client()
     client.type("alice")
     conn = client.connect_back()
-    conn.expect("alice", timeout=3)
+    conn.expect("alice", timeout=3, give_up=ctx.quiet())
     with ctx.step(
         0.4,
         Text(
@@ -648,7 +678,7 @@ def client_receives(ctx: CheckContext) -> None:
     printed_latin = "hello from the server" in client.output()
     with ctx.step(0.4, Text("выход по exit", "exit on 'exit'")):
         client.type("exit")
-        if not client.box.exited.wait(3):
+        if not client.wait_exit(3):
             ctx.fail(
                 Text("набрали exit", "typed exit"),
                 Text("клиент завершается за 3 с", "the client ends within 3s"),
@@ -660,7 +690,7 @@ def client_receives(ctx: CheckContext) -> None:
         second = ctx.client()
         second.type("alice")
         conn = second.connect_back()
-        conn.expect("alice", timeout=3)
+        conn.expect("alice", timeout=3, give_up=ctx.quiet())
         expect_printed(
             ctx,
             second,

@@ -1,0 +1,117 @@
+"""How fast failing work is graded: the known failing lesson 04 submissions, one run.
+
+    python benchmarks/failing_submissions.py [--runs N] [--isolation auto|ports]
+
+Grades every buggy submission of lesson 04 under tests/submissions/ (not the `ok-*` ones,
+which pass, nor the `hostile-*` ones, which attack the grader) with the real command line,
+one grading at a time, twice per round: as the grader runs by default (a wait ends as soon
+as the student's program has visibly gone quiet) and with `AUTOGRADER_WAIT_FULL=1` (every
+wait lasts its full timeout, the grader before early endings). Both in the same run, so the
+ratio is fair on a noisy machine. Each grading's verdicts are compared with the folder's
+expected.toml: a speed-up that changes a verdict is a bug, and is reported as one.
+
+Target (issue "Speed"): a median <= 6 s over these submissions, verdicts unchanged.
+The result is printed as a table and written as JSON to benchmarks/results/ (not
+committed). Nothing is asserted: this measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBMISSIONS = ROOT / "tests" / "submissions"
+TARGET_MEDIAN = 6.0
+
+
+def failing_submissions() -> list[Path]:
+    return sorted(
+        p
+        for p in SUBMISSIONS.glob("04-*")
+        if (p / "expected.toml").exists()
+        and not p.name.startswith(("04-ok-", "04-hostile-"))
+        and "failed" in tomllib.loads((p / "expected.toml").read_text())["verdicts"].values()
+    )
+
+
+def grade(folder: Path, wait_full: bool, isolation: str) -> tuple[float, bool, str]:
+    """Seconds, whether the verdicts match expected.toml, and what differed."""
+    env = {**os.environ, "AUTOGRADER_WAIT_FULL": "1" if wait_full else "0"}
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", str(folder), "--format", "json"]
+        + ["--isolation", isolation],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    expected = tomllib.loads((folder / "expected.toml").read_text())["verdicts"]
+    try:
+        got = {c["id"]: c["status"] for c in json.loads(proc.stdout)["checks"]}
+    except (ValueError, KeyError):
+        return seconds, False, f"no report: {proc.stderr[-200:]}"
+    differs = {k: (expected.get(k), v) for k, v in got.items() if expected.get(k) != v}
+    return seconds, not differs, json.dumps(differs) if differs else ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="rounds over all submissions")
+    parser.add_argument("--isolation", default="auto", choices=("auto", "netns", "ports"))
+    args = parser.parse_args()
+    folders = failing_submissions()
+    rows = []
+    for round_ in range(args.runs):
+        for folder in folders:
+            early = grade(folder, wait_full=False, isolation=args.isolation)
+            full = grade(folder, wait_full=True, isolation=args.isolation)
+            rows.append({"submission": folder.name, "round": round_, "early": early, "full": full})
+            print(
+                f"{folder.name:30} {early[0]:6.1f} s  (full waits {full[0]:6.1f} s)"
+                f"{'' if early[1] else '  VERDICTS DIFFER ' + early[2]}"
+                f"{'' if full[1] else '  (full waits: verdicts differ ' + full[2] + ')'}",
+                flush=True,
+            )
+    early_times = [r["early"][0] for r in rows]
+    full_times = [r["full"][0] for r in rows]
+    wrong = [r["submission"] for r in rows if not r["early"][1]]
+    median, full_median = statistics.median(early_times), statistics.median(full_times)
+    print()
+    print(f"submissions: {len(folders)} × {args.runs} round(s), isolation {args.isolation}")
+    print(
+        f"median {median:.1f} s (target ≤ {TARGET_MEDIAN:.0f} s: {'met' if median <= TARGET_MEDIAN else 'NOT met'})"
+    )
+    print(
+        f"  p90 {statistics.quantiles(early_times, n=10)[-1]:.1f} s, max {max(early_times):.1f} s"
+    )
+    print(f"with full waits: median {full_median:.1f} s; speed-up ×{full_median / median:.1f}")
+    print(f"verdicts that differ from expected.toml: {len(wrong)} {wrong if wrong else ''}")
+    print(f"load average: {os.getloadavg()}")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    (out / f"failing_submissions-{stamp}.json").write_text(
+        json.dumps({"rows": rows, "median": median, "full_median": full_median}, indent=1)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

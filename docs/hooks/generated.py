@@ -1,0 +1,279 @@
+"""mkdocs hook: pages' generated parts, made at build time from the code they describe.
+
+Written to build/docs-generated/ (git-ignored, outside docs/ so `mkdocs serve` does not
+rebuild in a loop) and included by the pages with pymdownx.snippets:
+
+* `report.*`: a real grader run on a known-buggy submission (docs/hooks/grader_report.py,
+  run in its own process; redone only when the grader, the rubrics or the submission
+  changed). If it cannot run, the page shows why and the build logs a warning, which
+  `mkdocs build --strict` turns into a failure: never a silently empty report.
+* `reference-*.{ru,en}.md`: the reference page's tables: the CLI options (from argparse
+  in autograder/cli.py), the exit codes (autograder.cli.EXIT_*), the output formats
+  (`--format` choices) and the checks of every lesson that has a rubric file
+  (autograder/rubrics/*.toml; lessons appear here as their rubrics are added), and
+  every common-bugs section a grader hint links to (autograder.docs_links.hint_anchors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("mkdocs.hooks.generated")
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "build" / "docs-generated"
+REPORT_SCRIPT = Path(__file__).with_name("grader_report.py")
+REPORT_TIMEOUT = 300  # seconds; grading the submission takes about 5
+LANGUAGES = ("ru", "en")
+
+# --- words the code does not carry itself ---------------------------------------------
+
+EXIT_CODES = {
+    "EXIT_PASSED": (
+        "набран проходной балл рубрики",
+        "the score reaches the rubric's passing score",
+    ),
+    "EXIT_FAILED": ("проходной балл не набран", "the score is below the passing score"),
+    "EXIT_ERROR": (
+        "проверить не удалось: нет папки или файла сервера, неизвестный урок, ошибка в "
+        "рубрике, внутренняя ошибка автопроверки, прерывание (Ctrl+C)",
+        "could not grade: no such folder or no server file, unknown lesson, a broken "
+        "rubric, an internal error of the grader, interrupted (Ctrl+C)",
+    ),
+}
+FORMATS = {
+    "text": (
+        "отчёт для человека: баллы, по каждой неудаче — что делали, что ожидали, что "
+        "получили, stderr, вероятная ошибка и ссылка",
+        "the human report: points, and for each failure what was done, expected and "
+        "received, stderr, the likely bug and a link",
+    ),
+    "json": (
+        "отчёт для программ (CI, ведомости): стабильные ключи и id проверок",
+        "the report for programs (CI, gradebooks): stable keys and check ids",
+    ),
+}
+# Russian for argparse's help strings; an option without one shows its English help.
+OPTION_HELP_RU = {
+    "path": "папка с server.py (и client.py)",
+    "lesson": "номер урока (по умолчанию — из имени папки, например lessons/04)",
+    "rubric": "файл рубрики TOML вместо рубрики урока",
+    "format": "формат отчёта",
+    "output": "записать отчёт в этот файл",
+    "lang": "язык отчёта (по умолчанию — по локали)",
+    "only": "запустить только эту проверку (можно несколько раз)",
+    "list": "напечатать рубрику и выйти (-v: что делает каждая проверка)",
+    "verbose": "полные протоколы",
+    "isolation": "netns: своё сетевое пространство имён на проверку; ports: свободные порты "
+    "(по умолчанию netns, где возможно)",
+    "jobs": "сколько проверок идут одновременно (по умолчанию 4)",
+    "help": "показать справку и выйти",
+}
+HEAD = {
+    "options": (
+        "| параметр | значение | по умолчанию | что делает |",
+        "| option | value | default | what it does |",
+    ),
+    "exit": ("| код | имя в коде | когда |", "| code | name in the code | when |"),
+    "formats": ("| `--format` | что это |", "| `--format` | what it is |"),
+    "checks": (
+        "| id | группа | баллы | что проверяет |",
+        "| id | group | points | what it checks |",
+    ),
+}
+
+
+def _cell(text: object) -> str:
+    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ")
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "ru" else pair[1]
+
+
+# --- the reference tables -------------------------------------------------------------
+
+
+def options_table(lang: str) -> str:
+    from autograder.cli import build_parser
+
+    rows = [_pick(HEAD["options"], lang), "|---|---|---|---|"]
+    for action in build_parser()._actions:
+        names = ", ".join(f"`{s}`" for s in action.option_strings) or f"`{action.dest.upper()}`"
+        if action.choices:
+            value = " \\| ".join(f"`{c}`" for c in action.choices)
+        elif action.nargs == 0:
+            value = "—"
+        else:
+            value = f"`{action.metavar or action.dest.upper()}`"
+        default = action.default
+        shown_default = "—" if default in (None, False, "==SUPPRESS==") else f"`{default}`"
+        text = action.help or ""
+        if lang == "ru":
+            text = OPTION_HELP_RU.get(action.dest, text)
+        rows.append(f"| {names} | {value} | {shown_default} | {_cell(text)} |")
+    return "\n".join(rows) + "\n"
+
+
+def exit_codes_table(lang: str) -> str:
+    from autograder import cli
+
+    rows = [_pick(HEAD["exit"], lang), "|---|---|---|"]
+    constants = sorted(
+        (value, name) for name, value in vars(cli).items() if name.startswith("EXIT_")
+    )
+    for value, name in constants:
+        if name not in EXIT_CODES:
+            log.warning("exit code %s = %s is not described in %s", name, value, __file__)
+        words = _pick(EXIT_CODES.get(name, (name, name)), lang)
+        rows.append(f"| `{value}` | `{name}` | {_cell(words)} |")
+    return "\n".join(rows) + "\n"
+
+
+def formats_table(lang: str) -> str:
+    from autograder.cli import build_parser
+
+    rows = [_pick(HEAD["formats"], lang), "|---|---|"]
+    action = next(a for a in build_parser()._actions if a.dest == "format")
+    for choice in action.choices or ():
+        words = _pick(FORMATS.get(choice, (choice, choice)), lang)
+        rows.append(f"| `{choice}` | {_cell(words)} |")
+    return "\n".join(rows) + "\n"
+
+
+def checks_tables(lang: str) -> str:
+    from autograder.rubric import available_lessons, rubric_for_lesson
+    from autograder.runner import CHECK_SETS
+
+    parts = []
+    for lesson in available_lessons():
+        rubric = rubric_for_lesson(lesson)
+        passing = "проходной балл" if lang == "ru" else "passing score"
+        lesson_word = "Урок" if lang == "ru" else "Lesson"
+        parts.append(
+            f"### {lesson_word} {lesson}: {rubric.title(lang)} {{#checks-{lesson}}}\n\n"
+            f"`autograder/rubrics/{lesson}.toml` · {passing} {rubric.passing_score}\n"
+        )
+        for implementation, items in (("tcp", rubric.items), ("udp", rubric.udp_items)):
+            if not items:
+                continue
+            if implementation == "udp":
+                cap = rubric.udp_cap_percent
+                parts.append(
+                    f"**UDP** (не больше {cap}% итога):\n"
+                    if lang == "ru"
+                    else f"**UDP** (capped at {cap}% of the total):\n"
+                )
+            checks = CHECK_SETS.get((lesson, implementation))
+            rows = [_pick(HEAD["checks"], lang), "|---|---|---|---|"]
+            for item in items:
+                text = item.title(lang)
+                spec = checks.checks.get(item.id) if checks else None
+                if lang == "en" and spec and spec.description:
+                    text = f"{text}. {spec.description.splitlines()[0]}"
+                rows.append(f"| `{item.id}` | {item.group} | {item.points} | {_cell(text)} |")
+            parts.append("\n".join(rows) + "\n")
+    return "\n".join(parts)
+
+
+def _module_of(place: str) -> str:
+    """ "autograder.hints:12" or "autograder.hints.NO_ACCEPT" -> "autograder.hints"."""
+    return place.split(":")[0] if ":" in place else place.rsplit(".", 1)[0]
+
+
+def hints_table(lang: str) -> str:
+    """Every anchor a hint links to, with the modules that use it."""
+    from autograder.docs_links import hint_anchors
+
+    head = "| раздел | где в коде |" if lang == "ru" else "| section | where in the code |"
+    rows = [head, "|---|---|"]
+    for anchor, places in sorted(hint_anchors().items()):
+        modules = sorted({_module_of(place) for place in places})
+        rows.append(
+            f"| [{anchor}](common-bugs.md#{anchor}) | {', '.join(f'`{m}`' for m in modules)} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Rewrite only on change: `mkdocs serve` must not see a new file on every build."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def generate_reference() -> None:
+    sys.path.insert(0, str(ROOT))
+    OUT.mkdir(parents=True, exist_ok=True)
+    for lang in LANGUAGES:
+        for name, make in (
+            ("options", options_table),
+            ("exit-codes", exit_codes_table),
+            ("formats", formats_table),
+            ("checks", checks_tables),
+            ("hints", hints_table),
+        ):
+            write_if_changed(OUT / f"reference-{name}.{lang}.md", make(lang))
+
+
+# --- the real report ------------------------------------------------------------------
+
+
+def report_inputs_key() -> str:
+    """A digest of everything the report depends on."""
+    digest = hashlib.sha256()
+    sources = [REPORT_SCRIPT, ROOT / "mkdocs.yml"]
+    for folder in (ROOT / "autograder", ROOT / "tests/submissions/04-recv-is-message"):
+        sources += sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".toml"))
+    for path in sources:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def generate_report() -> None:
+    key_file = OUT / "report.key"
+    key = report_inputs_key()
+    outputs = [OUT / f"report.{lang}.html" for lang in LANGUAGES]
+    if key_file.exists() and key_file.read_text() == key and all(p.exists() for p in outputs):
+        return
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_DOCS_URL"}
+    error = ""
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(REPORT_SCRIPT), str(OUT)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=REPORT_TIMEOUT,
+            check=False,
+        )
+        if proc.returncode != 0:
+            error = f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        error = str(exc)
+    if error:
+        log.warning("could not generate the grader report for the docs: %s", error)
+        for path in outputs:
+            path.write_text(
+                '<div class="admonition failure"><p class="admonition-title">'
+                "The grader report could not be generated at build time</p>"
+                f"<pre>{html.escape(error)}</pre></div>\n",
+                encoding="utf-8",
+            )
+        key_file.unlink(missing_ok=True)
+        return
+    key_file.write_text(key)
+
+
+def on_pre_build(config: Any) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    generate_reference()
+    generate_report()

@@ -1,0 +1,75 @@
+"""A wait may end early only when the student's program has visibly nothing more to do.
+
+`Quiescence` must say "quiet" for a program asleep on I/O with nothing in flight, and must
+never say it for one that is busy, asleep on a timer (time.sleep), or waiting with a
+timeout (a queue or lock wait, a socket timeout): those wake up by themselves, and ending
+a wait early for them would turn a slow but correct program into a false failure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from autograder.framework import Quiescence
+from autograder.sandbox import Sandbox, SandboxFactory, minimal_environment
+
+PROGRAMS = {
+    "idle": "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 9090))\ns.listen()\ns.accept()\n",
+    "spins": "while True:\n    pass\n",
+    "sleeps": "import time\nwhile True:\n    time.sleep(0.2)\n",
+    "waits_with_timeout": (
+        "import queue\nq = queue.Queue()\nwhile True:\n    try:\n        q.get(timeout=0.3)\n"
+        "    except queue.Empty:\n        pass\n"
+    ),
+    "socket_timeout": (
+        "import socket\na, b = socket.socketpair()\na.settimeout(0.3)\nwhile True:\n    try:\n"
+        "        a.recv(1)\n    except TimeoutError:\n        pass\n"
+    ),
+}
+
+
+@pytest.fixture
+def factory(tmp_path: Path) -> Iterator[SandboxFactory]:
+    for name, text in PROGRAMS.items():
+        (tmp_path / f"{name}.py").write_text(text)
+    made = SandboxFactory(tmp_path)
+    yield made
+    made.close()
+
+
+def start(factory: SandboxFactory, name: str) -> Sandbox:
+    box = factory.create()
+    box.start([factory.python, "-u", f"{name}.py"], minimal_environment(box.home))
+    deadline = time.monotonic() + 10
+    while not box.process_ids() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # past the interpreter's start-up, when every program is busy
+    return box
+
+
+def quiet_within(box: Sandbox, seconds: float) -> bool:
+    quiet = Quiescence(box, lambda: 0)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if quiet():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_program_asleep_on_io_with_nothing_in_flight_is_quiet(factory: SandboxFactory) -> None:
+    box = start(factory, "idle")
+    assert quiet_within(box, 5), box.stderr_text()
+
+
+@pytest.mark.parametrize("name", ["spins", "sleeps", "waits_with_timeout", "socket_timeout"])
+def test_a_program_that_wakes_up_by_itself_is_never_quiet(
+    factory: SandboxFactory, name: str
+) -> None:
+    box = start(factory, name)
+    assert not quiet_within(box, 2), f"{name} was taken for quiet"
+    assert not box.exited.is_set(), box.stderr_text()
