@@ -1,16 +1,23 @@
 """How long one grading takes, end to end, through the real command line.
 
-    python benchmarks/grading_time.py [--runs N] [--jobs J]
+    python benchmarks/grading_time.py [--runs N] [--jobs J] [--lesson NN ...]
 
-Grades three cases N times each (default 5) with `python -m autograder PATH --format json`
-as a subprocess, and prints the median, min and max wall time per case, the score, and
-the target for the median (met or not). The full result is written as JSON to
-benchmarks/results/ (not committed). Nothing is asserted: this measures, it does not test.
+Grades each case N times (default 5) with `python -m autograder PATH --lesson NN --format
+json` as a subprocess, and prints the median, min and max wall time per case, the score,
+and the target for the median (met or not), with the machine's load average before and
+after. The full result is written as JSON to benchmarks/results/ (not committed). Nothing
+is asserted: this measures, it does not test.
 
 Cases and targets (on a 2-core machine):
-  reference      solutions/04, every check passes              median <= 1.5 s
-  never_answers  accepts connections and never reads or answers median <= 15 s
-  crashes        raises before it listens                      median <= 1 s
+  04 reference         solutions/04, every check passes               median <= 1.5 s
+  04 never_answers     accepts connections and never reads or answers median <= 15 s
+  04 crashes_at_start  raises before it listens                       median <= 1 s
+  01 reference         solutions/01                                   median <= 1.5 s
+  01 starter           lessons/01, untouched (closes every connection) median <= 10 s
+  01 broken            01-send-once-1mib: one recv()/send() per client median <= 10 s
+  02 reference         solutions/02                                   median <= 1.5 s
+  02 starter           lessons/02, untouched (never chats nor ends)   median <= 10 s
+  02 broken            02-relay-two-clients: waits for two clients    median <= 10 s
 """
 
 from __future__ import annotations
@@ -28,18 +35,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
+SUBMISSIONS = ROOT / "tests" / "submissions"
 CASES = [
-    # name, folder, target median in seconds
-    ("reference", ROOT / "solutions" / "04", 1.5),
-    ("never_answers", HERE / "fixtures" / "never_answers", 15.0),
-    ("crashes_at_start", HERE / "fixtures" / "crashes_at_start", 1.0),
+    # lesson, name, folder, target median in seconds
+    ("04", "reference", ROOT / "solutions" / "04", 1.5),
+    ("04", "never_answers", HERE / "fixtures" / "never_answers", 15.0),
+    ("04", "crashes_at_start", HERE / "fixtures" / "crashes_at_start", 1.0),
+    ("01", "reference", ROOT / "solutions" / "01", 1.5),
+    ("01", "starter", ROOT / "lessons" / "01", 10.0),
+    ("01", "broken", SUBMISSIONS / "01-send-once-1mib", 10.0),
+    ("02", "reference", ROOT / "solutions" / "02", 1.5),
+    ("02", "starter", ROOT / "lessons" / "02", 10.0),
+    ("02", "broken", SUBMISSIONS / "02-relay-two-clients", 10.0),
 ]
 
 
-def grade_once(folder: Path, extra: list[str]) -> tuple[float, int, dict | None, str]:
+def load_average() -> list[float] | None:
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
+def grade_once(folder: Path, lesson: str, extra: list[str]) -> tuple[float, int, dict | None, str]:
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "autograder", str(folder), "--lesson", "04"]
+        [sys.executable, "-m", "autograder", str(folder), "--lesson", lesson]
         + ["--format", "json", "--lang", "en", *extra],
         capture_output=True,
         text=True,
@@ -60,18 +78,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="gradings per case (default 5)")
     parser.add_argument("--isolation", default="auto", choices=("auto", "netns", "ports"))
     parser.add_argument("--jobs", type=int, default=None, help="passed on as --jobs")
+    parser.add_argument(
+        "--lesson", action="append", help="only this lesson's cases (repeatable; default all)"
+    )
     args = parser.parse_args(argv)
     extra = ["--isolation", args.isolation]
     if args.jobs:
         extra += ["--jobs", str(args.jobs)]
 
     results = []
-    print(f"{args.runs} run(s) per case, {os.cpu_count()} CPU(s), isolation {args.isolation}\n")
-    print(f"{'case':<18}{'median':>8}{'min':>8}{'max':>8}  {'score':>6}  {'target':>10}")
-    for name, folder, target in CASES:
+    load_before = load_average()
+    print(
+        f"{args.runs} run(s) per case, {os.cpu_count()} CPU(s), isolation {args.isolation}, "
+        f"load average {load_before}\n"
+    )
+    print(f"{'case':<21}{'median':>8}{'min':>8}{'max':>8}  {'score':>6}  {'target':>10}")
+    for lesson, name, folder, target in CASES:
+        if args.lesson and lesson not in args.lesson:
+            continue
         times, scores, codes, isolation, problems = [], [], [], None, []
         for _ in range(args.runs):
-            elapsed, code, report, stderr = grade_once(folder, extra)
+            elapsed, code, report, stderr = grade_once(folder, lesson, extra)
             times.append(elapsed)
             codes.append(code)
             if report is None:
@@ -83,13 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         met = median <= target
         score = "/".join(str(s) for s in sorted(set(scores))) or "-"
         print(
-            f"{name:<18}{median:>7.2f}s{min(times):>7.2f}s{max(times):>7.2f}s  {score:>6}"
+            f"{lesson + ' ' + name:<21}{median:>7.2f}s{min(times):>7.2f}s{max(times):>7.2f}s  {score:>6}"
             f"  <= {target:>4.1f} s {'met' if met else 'NOT MET'}"
         )
         for problem in problems:
             print(f"    {problem}")
         results.append(
             {
+                "lesson": lesson,
                 "case": name,
                 "folder": str(folder.relative_to(ROOT)),
                 "runs": args.runs,
@@ -117,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                 "python": platform.python_version(),
                 "platform": platform.platform(),
                 "cpus": os.cpu_count(),
-                "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+                "load_average": load_before,
+                "load_average_after": load_average(),
                 "isolation": args.isolation,
                 "cases": results,
             },
@@ -126,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         encoding="utf-8",
     )
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print(f"\nload average after: {load_average()}")
+    print(f"written to {out.relative_to(ROOT)}")
     return 0
 
 

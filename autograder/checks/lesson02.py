@@ -596,7 +596,8 @@ def printed_after_enter(console: Console, text: str, mark: int) -> bool:
     if console.box.exited.is_set():
         return False
     console.type("")
-    read_by_program(console, timeout=1.0)
+    if not read_by_program(console, timeout=1.0):
+        return False
     return console.wait_printed(text, mark, timeout=1.0)
 
 
@@ -769,7 +770,9 @@ def ends(
             exception or (FATAL_STDIN if "Fatal Python error" in stderr else CRASHED),
         )
     flooding = console.printed_bytes() - printed > 2000
-    if spin_hint is not None and (flooding or spinning(box)):
+    # A program that went quiet (every thread asleep) is not spinning: no need to look.
+    busy = not quiet.concluded and spinning(box)
+    if spin_hint is not None and (flooding or busy):
         hint = spin_hint
     elif exception is not None:
         hint = exception
@@ -1000,10 +1003,14 @@ def other_side_leaves(
     who: Text,
     weight: float,
     server: bool,
+    chatting: bool | None = None,
 ) -> None:
     """The other side closes the connection: the program ends with code 0 (a step worth
-    `weight`) and says so (a small step of its own, judged even if it did not end)."""
-    chatting = exchange_first(console)
+    `weight`) and says so (a small step of its own, judged even if it did not end).
+    `chatting`: whether the program printed the line the other side said first (None:
+    say it now)."""
+    if chatting is None:
+        chatting = exchange_first(console)
     mark, printed = console.mark(), console.printed_bytes()
     said: str | None = None
     with (
@@ -1057,10 +1064,21 @@ def server_exit(ctx: CheckContext) -> None:
     ends; the client leaves: the server says so and ends. Always with code 0 and no
     traceback."""
     consoles = start_servers(ctx, 3)
+    # Each server first gets a line, all at once: a server that never reads makes each
+    # of them wait until it is visibly idle.
+    chatting = [False] * len(consoles)
+
+    def first_line(n: int) -> None:
+        chatting[n] = exchange_first(consoles[n])
+
+    threads = [threading.Thread(target=first_line, args=(n,)) for n in range(len(consoles))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     console = consoles[0]
     with ctx.step(0.3, Text("набрали exit", "exit typed")), on(ctx, console):
         ctx.transcript.add("grader", Text("первый сервер: exit", "first server: exit"))
-        exchange_first(console)
         console.type("exit")
         with two_clients(ctx, console, NO_EXIT):
             ends(console, NO_EXIT)
@@ -1069,14 +1087,15 @@ def server_exit(ctx: CheckContext) -> None:
         ctx.transcript.add(
             "grader", Text("второй сервер: конец ввода", "second server: end of input")
         )
-        exchange_first(console)
         console.close_input()
         with two_clients(ctx, console, EOF_IGNORED):
             ends(console, EOF_IGNORED, spin_hint=EOF_SPINS, named={"EOFError": EOF_ERROR})
     ctx.transcript.add(
         "grader", Text("третий сервер: клиент уходит", "third server: the client leaves")
     )
-    other_side_leaves(ctx, consoles[2], Text("клиент", "the client"), 0.4, server=True)
+    other_side_leaves(
+        ctx, consoles[2], Text("клиент", "the client"), 0.4, server=True, chatting=chatting[2]
+    )
 
 
 def start_servers(ctx: CheckContext, count: int) -> list[Console]:
@@ -1306,12 +1325,31 @@ def client_receives(ctx: CheckContext) -> None:
 def client_exit(ctx: CheckContext) -> None:
     """exit typed at the client closes the connection and ends it; the server leaving
     ends it too, and it says so. Always with code 0 and no traceback."""
-    with ctx.step(0.5, Text("набрали exit", "exit typed")):
-        _client, console, _conn = start_client(ctx)
-        with on(ctx, console):
-            exchange_first(console)
-            console.type("exit")
-            ends(console, NO_EXIT)
+    # Two runs of the client at once, each first gets a line (in parallel: a client that
+    # never reads makes each of them wait until it is visibly idle).
+    _client, first, _conn = start_client(ctx)
     ctx.transcript.add("grader", Text("второй запуск клиента", "a second run of the client"))
-    _client, console, _conn = start_client(ctx)
-    other_side_leaves(ctx, console, Text("сервер", "the server"), 0.4, server=False)
+    _client, second, _conn = start_client(ctx)
+    chatting = [False, False]
+
+    def first_line(n: int, console: Console) -> None:
+        chatting[n] = exchange_first(console)
+
+    threads = [
+        threading.Thread(target=first_line, args=(n, console))
+        for n, console in enumerate((first, second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with ctx.step(0.5, Text("набрали exit", "exit typed")), on(ctx, first):
+        ctx.transcript.add("grader", Text("первый клиент: exit", "first client: exit"))
+        first.type("exit")
+        ends(first, NO_EXIT)
+    ctx.transcript.add(
+        "grader", Text("второй клиент: сервер уходит", "second client: the server leaves")
+    )
+    other_side_leaves(
+        ctx, second, Text("сервер", "the server"), 0.4, server=False, chatting=chatting[1]
+    )
