@@ -561,7 +561,7 @@ def echoed_exactly(
     peer.wait_until(
         lambda _t: len(peer.raw) - raw_start >= len(data), timeout=EXPECT, give_up=quiet
     )
-    settle([peer], quiet=0.06, limit=1.0)  # a newline sent on its own, after the echo
+    settle([peer], quiet=0.05, limit=1.0)  # a newline sent on its own, after the echo
     got = bytes(peer.raw[raw_start:])
     peer.skip_to_end()
     if got == data:
@@ -815,7 +815,7 @@ def exact_bytes(ctx: CheckContext) -> None:
                 reused = connection.open() and not fresh
                 with connection.use(fresh=fresh) as peer:
                     if greets and not reused:
-                        settle([peer])  # a greeting is not the echo
+                        settle([peer], quiet=0.05)  # a greeting is not the echo
                         greets = peer.received_bytes > 0
                     try:
                         echoed_exactly(server, peer, data, hint or CHANGED_BYTES, reused)
