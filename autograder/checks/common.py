@@ -19,6 +19,7 @@ from autograder.framework import (
 )
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
+from autograder.sandbox import Sandbox
 from autograder.textmatch import clean, excerpt, find_segment
 
 
@@ -103,6 +104,26 @@ def settle(peers: list[TcpPeer], quiet: float = 0.1, limit: float = 1.0) -> None
             last, quiet_since = now, time.monotonic()
         elif time.monotonic() - quiet_since >= quiet:
             return
+
+
+def spinning(
+    box: Sandbox, window: float = 0.2, samples_wanted: int = 6, limit: float = 2.0
+) -> bool:
+    """Is a thread of the program busy nearly all the time (a loop that never blocks, e.g.
+    on recv() == b'')? At least `window` seconds and `samples_wanted` looks at its threads:
+    on a loaded machine one look may take longer than the window, and two looks prove
+    nothing. A runnable thread waiting for a core is busy too, so load cannot hide it."""
+    samples = busy = 0
+    started = time.monotonic()
+    while True:
+        elapsed = time.monotonic() - started
+        if (elapsed >= window and samples >= samples_wanted) or elapsed > limit:
+            break
+        states = box.thread_states()
+        samples += 1
+        busy += "R" in states
+        time.sleep(0.02)
+    return samples > 2 and busy / samples >= 0.6
 
 
 IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 from autograder import hints
 from autograder.checks import lesson04
+from autograder.checks.common import spinning
 from autograder.framework import (
     CheckContext,
     CheckFailed,
@@ -456,10 +457,11 @@ class Console:
         return True
 
     def drain(self) -> None:
-        """After the program ended: wait for the rest of its output (the pipe is read on
-        a thread of its own, which ends at the pipe's end)."""
-        if self.box.stdout is not None:
-            self.box.stdout.join(1.0)
+        """After the program ended: wait for the rest of its output and its stderr (each
+        pipe is read on a thread of its own, which ends at the pipe's end)."""
+        for tail in (self.box.stdout, self.box.stderr):  # its traceback names the cause
+            if tail is not None:
+                tail.join(1.0)
 
     def settle(self, quiet: float = 0.1, limit: float = 1.0) -> None:
         """Wait until the program prints nothing new for `quiet` seconds (its banner)."""
@@ -472,19 +474,6 @@ class Console:
                 last, since = now, time.monotonic()
             elif time.monotonic() - since >= quiet:
                 return
-
-
-def spinning(box: Sandbox, window: float = 0.3) -> bool:
-    """Is a thread of the program busy nearly all of `window` seconds? (a loop that never
-    blocks; see CheckContext.server_spinning, which does this for ctx.server())"""
-    samples = busy = 0
-    end = time.monotonic() + window
-    while time.monotonic() < end:
-        states = box.thread_states()
-        samples += 1
-        busy += "R" in states
-        time.sleep(0.02)
-    return samples > 2 and busy / samples >= 0.6
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -503,9 +492,14 @@ def fail(
     raise CheckFailed(message, expected, received, hint)
 
 
-def crash_check(box: Sandbox) -> None:
-    """A program that died while it should be chatting: its traceback says why."""
-    if box.exited.wait(0.05) and box.exit_status is not None:
+def crash_check(console: Console) -> None:
+    """A program that died while it should be chatting: its traceback says why. When its
+    connection is already closed the program is likely on its way out: its exit status
+    gets a moment to arrive (on a loaded machine the sandbox reports it late)."""
+    box = console.box
+    wait = 2.0 if console.peer.closed_by_server else 0.05
+    if box.exited.wait(wait) and box.exit_status is not None:
+        console.drain()
         status = status_text(box.exit_status)
         stderr = box.stderr_text()
         fail(
@@ -578,7 +572,7 @@ def wait_read(console: Console, hint: Hint, timeout: float = EXPECT) -> None:
     """`read_by_program`, or fail with `hint` (a program that died: its traceback)."""
     if read_by_program(console, timeout):
         return
-    crash_check(console.box)
+    crash_check(console)
     fail(
         Text(
             "программа не прочитала то, что ей отправили (все её потоки ждут)",
@@ -618,7 +612,7 @@ def says(
     read = read_by_program(console)
     if read and console.wait_printed(text, mark):
         return
-    crash_check(console.box)
+    crash_check(console)
     if printed_after_enter(console, text, mark):
         if enter_hint is None:
             ctx.note(
@@ -643,7 +637,7 @@ def says(
             excerpt(console.since(mark), 200) or console.last_printed(),
             enter_hint,
         )
-    crash_check(console.box)
+    crash_check(console)
     if not read:
         fail(
             Text(
@@ -679,7 +673,7 @@ def typed(
     quiet = console.quiet()
     if peer.expect(text, timeout=EXPECT, give_up=quiet):
         return
-    crash_check(console.box)
+    crash_check(console)
     if not peer.closed_by_server:
         peer.send("your turn\n")
         if peer.expect(text, timeout=EXPECT, give_up=console.quiet()):
@@ -692,7 +686,7 @@ def typed(
                 )
             )
             return
-        crash_check(console.box)
+        crash_check(console)
     came = peer.received_since_mark()
     fail(
         Text(
@@ -815,7 +809,7 @@ def reads_continuously(ctx: CheckContext, console: Console) -> None:
         console.peer.send(f"{text}\n")
         if read_by_program(console) and console.wait_printed(text, mark):
             continue
-        crash_check(console.box)
+        crash_check(console)
         ctx.skip(
             Text(
                 "не по чему судить: программа не печатает строки собеседника, пока ждёт ввода "
@@ -852,7 +846,7 @@ def accepts_second_client(ctx: CheckContext, console: Console) -> bool:
     while time.monotonic() < deadline and not second.closed_by_server:
         entries = server.box.netstat() or []
         queue = [e.rx_queue for e in entries if e.listening and e.local_port == server.port]
-        accepted = server.box.isolation == "netns" and (not queue or queue[0] == 0)
+        accepted = not queue or queue[0] == 0
         if accepted or (unread and read_by_program(console, timeout=0.05)):
             ctx.transcript.add(
                 "grader",
@@ -928,7 +922,7 @@ def server_duplex(ctx: CheckContext) -> None:
         )
     except CheckFailed as failure:
         if failure.hint is not BLOCKS_IN_INPUT:
-            crash_check(console.box)
+            crash_check(console)
             ctx.skip(
                 Text(
                     "не по чему судить: сервер не печатает строки клиента и после Enter "
@@ -1063,44 +1057,83 @@ def server_exit(ctx: CheckContext) -> None:
     """exit typed, or the end of input (Ctrl-D): the server closes the connection and
     ends; the client leaves: the server says so and ends. Always with code 0 and no
     traceback."""
-    consoles = start_servers(ctx, 3)
-    # Each server first gets a line, all at once: a server that never reads makes each
-    # of them wait until it is visibly idle.
-    chatting = [False] * len(consoles)
-
-    def first_line(n: int) -> None:
-        chatting[n] = exchange_first(consoles[n])
-
-    threads = [threading.Thread(target=first_line, args=(n,)) for n in range(len(consoles))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    console = consoles[0]
-    with ctx.step(0.3, Text("набрали exit", "exit typed")), on(ctx, console):
-        ctx.transcript.add("grader", Text("первый сервер: exit", "first server: exit"))
-        console.type("exit")
-        with two_clients(ctx, console, NO_EXIT):
-            ends(console, NO_EXIT)
-    console = consoles[1]
-    with ctx.step(0.2, Text("конец ввода (Ctrl+D)", "the end of input (Ctrl-D)")), on(ctx, console):
-        ctx.transcript.add(
-            "grader", Text("второй сервер: конец ввода", "second server: end of input")
-        )
-        console.close_input()
-        with two_clients(ctx, console, EOF_IGNORED):
-            ends(console, EOF_IGNORED, spin_hint=EOF_SPINS, named={"EOFError": EOF_ERROR})
+    runs = ServerRuns(ctx, 3)
+    with ctx.step(0.3, Text("набрали exit", "exit typed")):
+        console, _chatting = runs.get(0)
+        with on(ctx, console):
+            ctx.transcript.add("grader", Text("первый сервер: exit", "first server: exit"))
+            console.type("exit")
+            with two_clients(ctx, console, NO_EXIT):
+                ends(console, NO_EXIT)
+    with ctx.step(0.2, Text("конец ввода (Ctrl+D)", "the end of input (Ctrl-D)")):
+        console, _chatting = runs.get(1)
+        with on(ctx, console):
+            ctx.transcript.add(
+                "grader", Text("второй сервер: конец ввода", "second server: end of input")
+            )
+            console.close_input()
+            with two_clients(ctx, console, EOF_IGNORED):
+                ends(console, EOF_IGNORED, spin_hint=EOF_SPINS, named={"EOFError": EOF_ERROR})
+    console, chatting = runs.get(2)
     ctx.transcript.add(
         "grader", Text("третий сервер: клиент уходит", "third server: the client leaves")
     )
     other_side_leaves(
-        ctx, consoles[2], Text("клиент", "the client"), 0.4, server=True, chatting=chatting[2]
+        ctx, console, Text("клиент", "the client"), 0.4, server=True, chatting=chatting
     )
+
+
+def stop(ctx: CheckContext, console: Console) -> None:
+    """Stop this run of the program before the check starts another (a server with a fixed
+    port can run only once on a shared host); its output stays for the report."""
+    console.peer.close()  # our FIN first: the server's port is left without TIME_WAIT
+    ctx.factory.release(console.box)
+
+
+class ServerRuns:
+    """The servers a check runs one scenario on each, every one already connected and
+    given a first line (see exchange_first).
+
+    In private network namespaces they all start at once and get their first line at
+    once (a server that never reads makes each of those waits last until it is visibly
+    idle). On a shared host (ports mode) one at a time, each stopped before the next
+    starts: a server with a fixed port can run only once.
+    """
+
+    def __init__(self, ctx: CheckContext, count: int) -> None:
+        self.ctx = ctx
+        self.parallel = ctx.factory.isolation != "ports"
+        self.runs: list[tuple[Console, bool]] = []
+        if not self.parallel:
+            return
+        consoles = start_servers(ctx, count)
+        chatting = [False] * count
+
+        def first_line(n: int) -> None:
+            chatting[n] = exchange_first(consoles[n])
+
+        threads = [threading.Thread(target=first_line, args=(n,)) for n in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.runs = list(zip(consoles, chatting, strict=True))
+
+    def get(self, n: int) -> tuple[Console, bool]:
+        """The console of the `n`th server and whether it printed its first line."""
+        if self.parallel:
+            return self.runs[n]
+        if self.runs:
+            stop(self.ctx, self.runs[-1][0])
+        _server, console, _peer = start_server(self.ctx)
+        self.runs.append((console, exchange_first(console)))
+        return self.runs[-1]
 
 
 def start_servers(ctx: CheckContext, count: int) -> list[Console]:
     """`count` fresh servers at once, each with the grader connected as its client (they
-    start in parallel: a check that needs several is as slow as the slowest start)."""
+    start in parallel: a check that needs several is as slow as the slowest start; in
+    network namespaces only, see ServerRuns)."""
     results: list[tuple[Server, Console, TcpPeer] | CheckFailed | None] = [None] * count
 
     def one(n: int) -> None:
@@ -1109,16 +1142,11 @@ def start_servers(ctx: CheckContext, count: int) -> list[Console]:
         except CheckFailed as failure:
             results[n] = failure
 
-    if ctx.factory.isolation == "ports":
-        # A shared host: copies of a server with a fixed port would fight over it.
-        for n in range(count):
-            one(n)
-    else:
-        threads = [threading.Thread(target=one, args=(n,), daemon=True) for n in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    threads = [threading.Thread(target=one, args=(n,), daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     consoles = []
     for result in results:
         if isinstance(result, CheckFailed):
@@ -1164,7 +1192,7 @@ def framing(ctx: CheckContext) -> None:
             )
         )
         if not ok:
-            crash_check(console.box)
+            crash_check(console)
             fail(
                 Text(
                     "две строки, пришедшие разом, напечатаны не как две",
@@ -1183,7 +1211,7 @@ def framing(ctx: CheckContext) -> None:
         wait_read(console, PIECES_AS_LINES)
     with ctx.step(0.4, Text("одна строка тремя кусками", "one line in three pieces")):
         if not console.wait_printed("fragmented message", mark):
-            crash_check(console.box)
+            crash_check(console)
             fail(
                 Text(
                     "строка, пришедшая кусками, напечатана не целой",
@@ -1200,7 +1228,7 @@ def framing(ctx: CheckContext) -> None:
         peer.wait_until(lambda text: "typed two" in text, timeout=EXPECT, give_up=console.quiet())
         sent = bytes(peer.raw[start:])
         if b"typed one" not in sent or b"typed two" not in sent:
-            crash_check(console.box)
+            crash_check(console)
             fail(
                 Text("набранные строки не дошли", "the typed lines did not arrive"),
                 Text('"typed one\\n" и "typed two\\n"', '"typed one\\n" and "typed two\\n"'),
@@ -1228,7 +1256,7 @@ def split_character(console: Console, not_read: Hint) -> None:
         console.peer.send(piece)
         wait_read(console, not_read)
     if not console.wait_printed(text, mark):
-        crash_check(console.box)
+        crash_check(console)
         fail(
             Text(
                 "строка с буквой, разрезанной между сегментами, напечатана не так",
@@ -1255,6 +1283,7 @@ def utf8(ctx: CheckContext) -> None:
     ):
         # A server of its own: a thread that died on the Cyrillic above must not fail
         # this step too.
+        stop(ctx, console)
         _server, console, _peer = start_server(ctx)
         with on(ctx, console):
             reads_continuously(ctx, console)

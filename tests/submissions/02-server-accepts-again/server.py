@@ -51,9 +51,15 @@ while True:
         break
     if line.strip() == "exit":
         break
-    if current is not None and line.strip():
-        current.sendall((line + "\n").encode("utf-8"))
-if current is not None:
-    current.shutdown(socket.SHUT_RDWR)
-    current.close()
-print("Сервер остановлен")
+    conn = current
+    if conn is not None and line.strip():
+        conn.sendall((line + "\n").encode("utf-8"))
+conn = current
+if conn is not None:
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    conn.close()
+print("Сервер остановлен", flush=True)
+os._exit(0)  # поток accept_loop ещё работает: завершаем процесс сразу
