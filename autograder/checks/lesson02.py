@@ -677,14 +677,15 @@ def typed(
     if not peer.closed_by_server:
         peer.send("your turn\n")
         if peer.expect(text, timeout=EXPECT, give_up=console.quiet()):
-            ctx.note(
-                Text(
-                    "набранная строка ушла, только когда собеседник что-то прислал: программа "
-                    "говорит по очереди (см. server_duplex)",
-                    "the typed line went out only once the other side said something: the "
-                    "program takes turns (see server_duplex)",
-                )
+            see = "client_receives" if console.server is None else "server_duplex"
+            note = Text(
+                "набранная строка ушла, только когда собеседник что-то прислал: программа "
+                f"говорит по очереди (см. {see})",
+                "the typed line went out only once the other side said something: the "
+                f"program takes turns (see {see})",
             )
+            if note not in ctx.notes:
+                ctx.note(note)
             return
         crash_check(console)
     came = peer.received_since_mark()
