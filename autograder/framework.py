@@ -1041,7 +1041,16 @@ class CheckContext:
 
     @property
     def main_box(self) -> Sandbox | None:
+        """The program whose output and stderr the report shows: the first one started,
+        unless a check said which one its failure happened in (`report_output_of`)."""
         return self._boxes[0] if self._boxes else None
+
+    def report_output_of(self, box: Sandbox) -> None:
+        """A check that runs its program several times: show this run's output and stderr
+        in the report (the one its failure happened in), not the first run's."""
+        if box in self._boxes:
+            self._boxes.remove(box)
+            self._boxes.insert(0, box)
 
 
 def quiet_reason(quiet: Quiescence | None, timeout: float) -> Text:

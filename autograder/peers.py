@@ -62,6 +62,8 @@ ACTORS = {
     "grader": Text("автопроверка", "grader"),
     "server": Text("сервер", "server"),
     "stdin": Text("ввод", "stdin"),
+    "client": Text("клиент", "client"),
+    "stdout": Text("вывод", "stdout"),
 }
 
 
@@ -108,6 +110,7 @@ class TcpPeer:
         # server left its line ending on ("alice\n: hi"), see textmatch.
         self.roster = roster if roster is not None else set()
         self.text = ""
+        self.raw = bytearray()  # the bytes as they came (an echo is judged byte for byte)
         self.received_bytes = 0
         self.closed_by_server = False
         self.mark = 0  # matching starts here; advanced by every successful expect
@@ -137,6 +140,9 @@ class TcpPeer:
                     self._cond.notify_all()
                     return
                 self.received_bytes += len(chunk)
+                self.raw += chunk
+                if len(self.raw) > RECV_KEEP:
+                    del self.raw[: len(self.raw) - RECV_KEEP]
                 self.text += self._decoder.decode(chunk)
                 if len(self.text) > RECV_KEEP:
                     cut = len(self.text) - RECV_KEEP

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.checks import lesson03, lesson04, lesson04_udp
+from autograder.checks import lesson01, lesson02, lesson03, lesson04, lesson04_udp
 from autograder.framework import (
     CheckContext,
     CheckFailed,
@@ -34,6 +34,8 @@ from autograder.sandbox import Limits, SandboxError, SandboxFactory
 from autograder.source import check_syntax, python_version, scan_source
 
 CHECK_SETS: dict[tuple[str, str], CheckSet] = {
+    ("01", "tcp"): lesson01.CHECKS,
+    ("02", "tcp"): lesson02.CHECKS,
     ("03", "udp"): lesson03.CHECKS,
     ("04", "tcp"): lesson04.CHECKS,
     ("04", "udp"): lesson04_udp.CHECKS,

@@ -1,9 +1,9 @@
-"""How fast failing work is graded: the known failing lesson 04 submissions, one run.
+"""How fast failing work is graded: the known failing submissions of a lesson, one run.
 
-    python benchmarks/failing_submissions.py [--runs N] [--isolation auto|ports]
+    python benchmarks/failing_submissions.py [--runs N] [--isolation auto|ports] [--lesson NN]
 
-Grades every buggy submission of lesson 04 under tests/submissions/ (not the `ok-*` ones,
-which pass, nor the `hostile-*` ones, which attack the grader) with the real command line,
+Grades every buggy submission of the lesson (04 unless told) under tests/submissions/
+(not the `ok-*` ones, which pass, nor the `hostile-*` ones, which attack the grader) with the real command line,
 one grading at a time, twice per round: as the grader runs by default (a wait ends as soon
 as the student's program has visibly gone quiet) and with `AUTOGRADER_WAIT_FULL=1` (every
 wait lasts its full timeout, the grader before early endings). Both in the same run, so the
@@ -37,12 +37,12 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 TARGET_MEDIAN = 6.0
 
 
-def failing_submissions() -> list[Path]:
+def failing_submissions(lesson: str = "04") -> list[Path]:
     return sorted(
         p
-        for p in SUBMISSIONS.glob("04-*")
+        for p in SUBMISSIONS.glob(f"{lesson}-*")
         if (p / "expected.toml").exists()
-        and not p.name.startswith(("04-ok-", "04-hostile-"))
+        and not p.name.startswith((f"{lesson}-ok-", f"{lesson}-hostile-"))
         and "failed" in tomllib.loads((p / "expected.toml").read_text())["verdicts"].values()
     )
 
@@ -75,8 +75,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="rounds over all submissions")
     parser.add_argument("--isolation", default="auto", choices=("auto", "netns", "ports"))
+    parser.add_argument("--lesson", default="04", help="whose submissions (default 04)")
     args = parser.parse_args()
-    folders = failing_submissions()
+    folders = failing_submissions(args.lesson)
     rows = []
     for round_ in range(args.runs):
         for folder in folders:
@@ -94,7 +95,10 @@ def main() -> int:
     wrong = [r["submission"] for r in rows if not r["early"][1]]
     median, full_median = statistics.median(early_times), statistics.median(full_times)
     print()
-    print(f"submissions: {len(folders)} × {args.runs} round(s), isolation {args.isolation}")
+    print(
+        f"lesson {args.lesson}: {len(folders)} submissions × {args.runs} round(s), "
+        f"isolation {args.isolation}"
+    )
     print(
         f"median {median:.1f} s (target ≤ {TARGET_MEDIAN:.0f} s: {'met' if median <= TARGET_MEDIAN else 'NOT met'})"
     )
@@ -108,7 +112,16 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (out / f"failing_submissions-{stamp}.json").write_text(
-        json.dumps({"rows": rows, "median": median, "full_median": full_median}, indent=1)
+        json.dumps(
+            {
+                "lesson": args.lesson,
+                "rows": rows,
+                "median": median,
+                "full_median": full_median,
+                "load_average": os.getloadavg(),
+            },
+            indent=1,
+        )
     )
     return 0
 

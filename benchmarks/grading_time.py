@@ -1,19 +1,26 @@
 """How long one grading takes, end to end, through the real command line.
 
-    python benchmarks/grading_time.py [--runs N] [--jobs J] [--lesson NN]
+    python benchmarks/grading_time.py [--runs N] [--jobs J] [--lesson NN ...]
 
 Grades each case N times (default 5) with `python -m autograder PATH --lesson NN --format
 json` as a subprocess, and prints the median, min and max wall time per case, the score,
-and the target for the median (met or not). The full result is written as JSON to
-benchmarks/results/ (not committed). Nothing is asserted: this measures, it does not test.
+and the target for the median (met or not), with the machine's load average before and
+after. The full result is written as JSON to benchmarks/results/ (not committed). Nothing
+is asserted: this measures, it does not test.
 
 Cases and targets (on a 2-core machine):
-  reference         solutions/04, every check passes                 median <= 1.5 s
-  never_answers     accepts connections and never reads or answers   median <= 15 s
-  crashes_at_start  raises before it listens                         median <= 1 s
-  reference_03      solutions/03 (UDP), every check passes           median <= 1.5 s
-  starter_03        lessons/03 untouched: reads, answers nothing     median <= 10 s
-  echo_only_03      every message back to its sender only            median <= 10 s
+  04 reference         solutions/04, every check passes               median <= 1.5 s
+  04 never_answers     accepts connections and never reads or answers median <= 15 s
+  04 crashes_at_start  raises before it listens                       median <= 1 s
+  01 reference         solutions/01                                   median <= 1.5 s
+  01 starter           lessons/01, untouched (closes every connection) median <= 10 s
+  01 broken            01-send-once-1mib: one recv()/send() per client median <= 10 s
+  02 reference         solutions/02                                   median <= 1.5 s
+  02 starter           lessons/02, untouched (never chats nor ends)   median <= 10 s
+  02 broken            02-relay-two-clients: waits for two clients    median <= 10 s
+  03 reference         solutions/03 (UDP), every check passes         median <= 1.5 s
+  03 starter           lessons/03 untouched: reads, answers nothing   median <= 10 s
+  03 broken            03-echo-only: every message back to its sender median <= 10 s
 """
 
 from __future__ import annotations
@@ -31,17 +38,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
+SUBMISSIONS = ROOT / "tests" / "submissions"
 CASES = [
-    # name, folder, lesson, target median in seconds
-    ("reference", ROOT / "solutions" / "04", "04", 1.5),
-    ("never_answers", HERE / "fixtures" / "never_answers", "04", 15.0),
-    ("crashes_at_start", HERE / "fixtures" / "crashes_at_start", "04", 1.0),
-    ("reference_03", ROOT / "solutions" / "03", "03", 1.5),
+    # lesson, name, folder, target median in seconds
+    ("04", "reference", ROOT / "solutions" / "04", 1.5),
+    ("04", "never_answers", HERE / "fixtures" / "never_answers", 15.0),
+    ("04", "crashes_at_start", HERE / "fixtures" / "crashes_at_start", 1.0),
+    ("01", "reference", ROOT / "solutions" / "01", 1.5),
+    ("01", "starter", ROOT / "lessons" / "01", 10.0),
+    ("01", "broken", SUBMISSIONS / "01-send-once-1mib", 10.0),
+    ("02", "reference", ROOT / "solutions" / "02", 1.5),
+    ("02", "starter", ROOT / "lessons" / "02", 10.0),
+    ("02", "broken", SUBMISSIONS / "02-relay-two-clients", 10.0),
+    ("03", "reference", ROOT / "solutions" / "03", 1.5),
     # The untouched starter: every server check waits out its reply deadlines, the client
     # checks their first datagram.
-    ("starter_03", ROOT / "lessons" / "03", "03", 10.0),
-    ("echo_only_03", ROOT / "tests" / "submissions" / "03-echo-only", "03", 10.0),
+    ("03", "starter", ROOT / "lessons" / "03", 10.0),
+    ("03", "broken", SUBMISSIONS / "03-echo-only", 10.0),
 ]
+
+
+def load_average() -> list[float] | None:
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def grade_once(folder: Path, lesson: str, extra: list[str]) -> tuple[float, int, dict | None, str]:
@@ -68,17 +86,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="gradings per case (default 5)")
     parser.add_argument("--isolation", default="auto", choices=("auto", "netns", "ports"))
     parser.add_argument("--jobs", type=int, default=None, help="passed on as --jobs")
-    parser.add_argument("--lesson", help="only the cases of this lesson (e.g. 03)")
+    parser.add_argument(
+        "--lesson", action="append", help="only this lesson's cases (repeatable; default all)"
+    )
     args = parser.parse_args(argv)
     extra = ["--isolation", args.isolation]
     if args.jobs:
         extra += ["--jobs", str(args.jobs)]
 
     results = []
-    print(f"{args.runs} run(s) per case, {os.cpu_count()} CPU(s), isolation {args.isolation}\n")
-    print(f"{'case':<18}{'median':>8}{'min':>8}{'max':>8}  {'score':>6}  {'target':>10}")
-    for name, folder, lesson, target in CASES:
-        if args.lesson and lesson != args.lesson.zfill(2):
+    load_before = load_average()
+    print(
+        f"{args.runs} run(s) per case, {os.cpu_count()} CPU(s), isolation {args.isolation}, "
+        f"load average {load_before}\n"
+    )
+    print(f"{'case':<21}{'median':>8}{'min':>8}{'max':>8}  {'score':>6}  {'target':>10}")
+    for lesson, name, folder, target in CASES:
+        if args.lesson and lesson not in args.lesson:
             continue
         times, scores, codes, isolation, problems = [], [], [], None, []
         for _ in range(args.runs):
@@ -94,16 +118,16 @@ def main(argv: list[str] | None = None) -> int:
         met = median <= target
         score = "/".join(str(s) for s in sorted(set(scores))) or "-"
         print(
-            f"{name:<18}{median:>7.2f}s{min(times):>7.2f}s{max(times):>7.2f}s  {score:>6}"
+            f"{lesson + ' ' + name:<21}{median:>7.2f}s{min(times):>7.2f}s{max(times):>7.2f}s  {score:>6}"
             f"  <= {target:>4.1f} s {'met' if met else 'NOT MET'}"
         )
         for problem in problems:
             print(f"    {problem}")
         results.append(
             {
+                "lesson": lesson,
                 "case": name,
                 "folder": str(folder.relative_to(ROOT)),
-                "lesson": lesson,
                 "runs": args.runs,
                 "seconds": [round(t, 3) for t in times],
                 "median_s": round(median, 3),
@@ -129,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                 "python": platform.python_version(),
                 "platform": platform.platform(),
                 "cpus": os.cpu_count(),
-                "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+                "load_average": load_before,
+                "load_average_after": load_average(),
                 "isolation": args.isolation,
                 "cases": results,
             },
@@ -138,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         encoding="utf-8",
     )
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print(f"\nload average after: {load_average()}")
+    print(f"written to {out.relative_to(ROOT)}")
     return 0
 
 

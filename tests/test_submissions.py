@@ -135,10 +135,12 @@ def test_every_check_is_failed_by_some_submission() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["04-classic"])
+@pytest.mark.parametrize("name", ["04-classic", "01-tutorial", "02-ping-pong"])
 def test_fallback_isolation_gives_a_fixed_port_submission_the_same_verdicts(name: str) -> None:
     """Without namespaces every check shares the host's ports: a server and client that
-    hard-code 9091 (no SO_REUSEADDR) must still get exactly their verdicts and hints."""
+    hard-code their port (9091 without SO_REUSEADDR; the tutorial's 65432; 12345 for a
+    two-user chat whose checks start the server several times) must still get exactly
+    their verdicts and hints."""
     folder = ROOT / "tests" / "submissions" / name
     expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
     code, report, _ = grade(folder, "--isolation", "ports")

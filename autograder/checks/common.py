@@ -20,6 +20,7 @@ from autograder.framework import (
 )
 from autograder.i18n import Text
 from autograder.peers import TcpPeer, UdpPeer
+from autograder.sandbox import Sandbox
 from autograder.textmatch import clean, complete_lines, excerpt, find_segment
 
 
@@ -192,6 +193,26 @@ def settle(peers: list[TcpPeer], quiet: float = 0.1, limit: float = 1.0) -> None
             return
 
 
+def spinning(
+    box: Sandbox, window: float = 0.2, samples_wanted: int = 6, limit: float = 2.0
+) -> bool:
+    """Is a thread of the program busy nearly all the time (a loop that never blocks, e.g.
+    on recv() == b'')? At least `window` seconds and `samples_wanted` looks at its threads:
+    on a loaded machine one look may take longer than the window, and two looks prove
+    nothing. A runnable thread waiting for a core is busy too, so load cannot hide it."""
+    samples = busy = 0
+    started = time.monotonic()
+    while True:
+        elapsed = time.monotonic() - started
+        if (elapsed >= window and samples >= samples_wanted) or elapsed > limit:
+            break
+        states = box.thread_states()
+        samples += 1
+        busy += "R" in states
+        time.sleep(0.02)
+    return samples > 2 and busy / samples >= 0.6
+
+
 IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
 
 
@@ -216,10 +237,23 @@ SYNTAX_ERROR = Hint(
 )
 
 
+REQUIRED_MODULES = Hint(
+    Text(
+        "Задание требует сокеты (socket) и поток на каждого клиента (threading).",
+        "The assignment asks for sockets (socket) and a thread per client (threading).",
+    ),
+    "requirements",
+)
+
+
 def static_requirements(
-    ctx: CheckContext, server_modules: tuple[str, ...], client_modules: tuple[str, ...]
+    ctx: CheckContext,
+    server_modules: tuple[str, ...],
+    client_modules: tuple[str, ...],
+    hint: Hint = REQUIRED_MODULES,
 ) -> None:
-    """Fail unless the server (and client) source imports the required modules."""
+    """Fail unless the server (and client) source imports the required modules; `hint`
+    says why the lesson needs them."""
     wanted = [(ctx.submission.server, server_modules), (ctx.submission.client, client_modules)]
     missing = []
     for path, modules in wanted:
@@ -246,18 +280,10 @@ def static_requirements(
             found = set(IMPORT_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
         missing += [f"{path.name}: {m}" for m in modules if m not in found]
     if missing:
+        wanted_modules = ", ".join(dict.fromkeys(server_modules + client_modules))
         ctx.fail(
             Text("не импортируются нужные модули", "required modules are not imported"),
-            Text(
-                "import " + ", ".join(server_modules + client_modules),
-                "import " + ", ".join(server_modules + client_modules),
-            ),
+            Text("import " + wanted_modules, "import " + wanted_modules),
             "; ".join(missing),
-            Hint(
-                Text(
-                    "Задание требует сокеты (socket) и поток на каждого клиента (threading).",
-                    "The assignment asks for sockets (socket) and a thread per client (threading).",
-                ),
-                "requirements",
-            ),
+            hint,
         )
