@@ -187,8 +187,37 @@ def test_lesson_page_is_the_lessons_readme_plus_real_code(
     assert not leftovers, f"repository links left on the page: {leftovers}"
 
 
+def test_every_page_exists_in_both_languages_and_english_pages_are_english(site: Path) -> None:
+    """The i18n plugin falls back to the Russian file for a page with no .en.md (so that
+    images are shared): a missing translation must fail here, not show Russian text."""
+    docs = ROOT / "docs"
+    russian = {p.relative_to(docs) for p in docs.rglob("*.md") if not p.name.endswith(".en.md")}
+    russian = {p for p in russian if p.parts[0] != "hooks"}
+    missing = sorted(str(p) for p in russian if not (docs / p).with_suffix(".en.md").exists())
+    assert not missing, f"pages with no English version: {missing}"
+    for rel in sorted(russian):
+        slug = "" if rel.stem == "index" else rel.with_suffix("").as_posix() + "/"
+        html = (site / "en" / slug / "index.html").read_text(encoding="utf-8")
+        article = html[html.find("<article") : html.find("</article>")]
+        # Prose only: code, reports and diagrams show the real files, Russian comments too.
+        prose = re.sub(r"<(pre|code|script|style|svg)\b.*?</\1>", " ", article, flags=re.S)
+        prose = re.sub(r"<[^>]+>", " ", prose)
+        cyrillic = sum("а" <= ch.lower() <= "я" for ch in prose)
+        latin = sum("a" <= ch.lower() <= "z" for ch in prose)
+        assert latin > 500 and cyrillic < latin / 20, (
+            f"en/{slug} reads as Russian: {cyrillic} Cyrillic and {latin} Latin letters in its prose"
+        )
+
+
 def test_reference_page_lists_every_check_of_every_rubric_and_every_option(site: Path) -> None:
-    options = [s for a in build_parser()._actions for s in a.option_strings]
+    from autograder import batch, load
+
+    options = [
+        s
+        for parser in (build_parser(), batch.build_parser(), load.build_parser())
+        for a in parser._actions
+        for s in a.option_strings
+    ]
     for lang in ("ru", "en"):
         text = text_of(page(site, lang, "reference"))
         for lesson in available_lessons():

@@ -9,7 +9,7 @@ rebuild in a loop) and included by the pages with pymdownx.snippets:
   `mkdocs build --strict` turns into a failure: never a silently empty report.
 * `reference-*.{ru,en}.md`: the reference page's tables: the CLI options (from argparse
   in autograder/cli.py), the exit codes (autograder.cli.EXIT_*), the output formats
-  (`--format` choices) and the checks of every lesson that has a rubric file
+  (autograder.formats.FORMATS), the options of `batch` and `load` and the checks of every lesson that has a rubric file
   (autograder/rubrics/*.toml; lessons appear here as their rubrics are added), and
   every common-bugs section a grader hint links to (autograder.docs_links.hint_anchors).
 """
@@ -59,22 +59,90 @@ FORMATS = {
         "отчёт для программ (CI, ведомости): стабильные ключи и id проверок",
         "the report for programs (CI, gradebooks): stable keys and check ids",
     ),
+    "junit": (
+        "JUnit XML: testcase на проверку, у неудачи — сообщение, протокол и подсказка, "
+        "баллы — свойства (GitLab, Jenkins, отчёты о тестах на GitHub)",
+        "JUnit XML: a testcase per check, a failure carries the message, transcript and "
+        "hint, points are properties (GitLab, Jenkins, GitHub test reporters)",
+    ),
+    "gradescope": (
+        "results.json по спецификации автопроверок Gradescope",
+        "results.json as Gradescope's autograder specification defines it",
+    ),
+    "classroom": (
+        "результат для репортера GitHub Classroom (version 1, status, max_score, tests)",
+        "the result GitHub Classroom's grading reporter reads (version 1, status, "
+        "max_score, tests)",
+    ),
+    "classroom-base64": (
+        "то же в base64, как выход шага result",
+        "the same in base64, as the step output result",
+    ),
+    "markdown": (
+        "таблица баллов и раскрывающийся блок на каждую неудачу — для "
+        "$GITHUB_STEP_SUMMARY и комментариев к пулл-реквестам",
+        "a table of points and a collapsible block per failure, for $GITHUB_STEP_SUMMARY "
+        "and pull-request comments",
+    ),
 }
 # Russian for argparse's help strings; an option without one shows its English help.
 OPTION_HELP_RU = {
-    "path": "папка с server.py (и client.py)",
-    "lesson": "номер урока (по умолчанию — из имени папки, например lessons/04)",
-    "rubric": "файл рубрики TOML вместо рубрики урока",
-    "format": "формат отчёта",
-    "output": "записать отчёт в этот файл",
-    "lang": "язык отчёта (по умолчанию — по локали)",
-    "only": "запустить только эту проверку (можно несколько раз)",
-    "list": "напечатать рубрику и выйти (-v: что делает каждая проверка)",
-    "verbose": "полные протоколы",
-    "isolation": "netns: своё сетевое пространство имён на проверку; ports: свободные порты "
-    "(по умолчанию netns, где возможно)",
-    "jobs": "сколько проверок идут одновременно (по умолчанию 4)",
-    "help": "показать справку и выйти",
+    # python -m autograder PATH
+    "grade": {
+        "path": "папка с server.py (и client.py)",
+        "lesson": "номер урока (по умолчанию — из имени папки, например lessons/04)",
+        "rubric": "файл рубрики TOML вместо рубрики урока",
+        "formats": "формат отчёта (text, json, junit, gradescope, classroom, "
+        "classroom-base64, markdown), в ФАЙЛ, если указан; можно несколько раз (по "
+        "умолчанию text; в stdout — не больше одного отчёта)",
+        "output": "записать в этот файл отчёт, указанный без =ФАЙЛ",
+        "no_step_summary": "не дописывать Markdown-отчёт в $GITHUB_STEP_SUMMARY",
+        "student_uid": "под root: запускать программы студента с этим uid (по умолчанию "
+        "nobody; batch даёт каждой одновременной проверке свой)",
+        "lang": "язык отчёта (по умолчанию — по локали)",
+        "only": "запустить только эту проверку (можно несколько раз)",
+        "list": "напечатать рубрику и выйти (-v: что делает каждая проверка)",
+        "verbose": "полные протоколы",
+        "isolation": "netns: своё сетевое пространство имён на проверку; ports: свободные "
+        "порты (по умолчанию netns, где возможно)",
+        "jobs": "сколько проверок идут одновременно (по умолчанию 4)",
+        "help": "показать справку и выйти",
+    },
+    # python -m autograder batch DIR...
+    "batch": {
+        "dirs": "папка решения или папка с папками решений",
+        "lesson": "номер урока (по умолчанию — из имени каждой папки)",
+        "jobs": "сколько решений проверяются одновременно (по умолчанию 4 на процессор: "
+        "проверки в основном ждут)",
+        "output": "ведомость CSV (по умолчанию gradebook.csv); отчёты — в <имя>-reports/",
+        "isolation": "как при проверке одного решения",
+        "timeout": "сколько секунд может идти одна проверка, прежде чем её остановят "
+        "(по умолчанию 300)",
+        "check_jobs": "сколько проверок одновременно внутри одной проверки решения",
+        "lang": "язык отчётов",
+        "regrade": "проверить заново все решения, готовые тоже",
+        "retry_errors": "проверить заново решения, чья запись — ошибка или превышение времени",
+        "uid_base": "под root: одновременные проверки запускают студентов с uid начиная "
+        "с этого (по умолчанию 2000000000)",
+        "help": "показать справку и выйти",
+    },
+    # python -m autograder load PATH
+    "load": {
+        "path": "папка с server.py или файл сервера .py",
+        "clients": "сколько клиентов читают (по умолчанию 50)",
+        "rate": "строк в секунду (по умолчанию 100)",
+        "duration": "сколько секунд отправлять (по умолчанию 5)",
+        "size": "байт в строке (по умолчанию 100)",
+        "senders": "сколько клиентов отправляют (по умолчанию 1)",
+        "slow": "затем ещё раз — с одним клиентом, который не читает, и большими строками "
+        "(--slow-size)",
+        "slow_size": "байт в строке во втором прогоне (20000)",
+        "plot": "сохранить график задержек (.png или .svg; нужен extra plot)",
+        "format": "формат отчёта",
+        "output": "записать отчёт в этот файл",
+        "isolation": "как при проверке",
+        "help": "показать справку и выйти",
+    },
 }
 HEAD = {
     "options": (
@@ -101,11 +169,17 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 # --- the reference tables -------------------------------------------------------------
 
 
-def options_table(lang: str) -> str:
-    from autograder.cli import build_parser
+def _parsers() -> dict[str, Any]:
+    from autograder import batch, cli, load
 
+    return {"grade": cli.build_parser, "batch": batch.build_parser, "load": load.build_parser}
+
+
+def options_table(lang: str, command: str = "grade") -> str:
+    """The options of one command; every option must have its Russian help here."""
     rows = [_pick(HEAD["options"], lang), "|---|---|---|---|"]
-    for action in build_parser()._actions:
+    russian = OPTION_HELP_RU[command]
+    for action in _parsers()[command]()._actions:
         names = ", ".join(f"`{s}`" for s in action.option_strings) or f"`{action.dest.upper()}`"
         if action.choices:
             value = " \\| ".join(f"`{c}`" for c in action.choices)
@@ -117,7 +191,11 @@ def options_table(lang: str) -> str:
         shown_default = "—" if default in (None, False, "==SUPPRESS==") else f"`{default}`"
         text = action.help or ""
         if lang == "ru":
-            text = OPTION_HELP_RU.get(action.dest, text)
+            if action.dest not in russian:
+                log.warning(
+                    "%s option %s has no Russian help in %s", command, action.dest, __file__
+                )
+            text = russian.get(action.dest, text)
         rows.append(f"| {names} | {value} | {shown_default} | {_cell(text)} |")
     return "\n".join(rows) + "\n"
 
@@ -138,13 +216,14 @@ def exit_codes_table(lang: str) -> str:
 
 
 def formats_table(lang: str) -> str:
-    from autograder.cli import build_parser
+    from autograder.formats import FORMATS as NAMES
 
     rows = [_pick(HEAD["formats"], lang), "|---|---|"]
-    action = next(a for a in build_parser()._actions if a.dest == "format")
-    for choice in action.choices or ():
-        words = _pick(FORMATS.get(choice, (choice, choice)), lang)
-        rows.append(f"| `{choice}` | {_cell(words)} |")
+    for name in NAMES:
+        if name not in FORMATS:
+            log.warning("format %s is not described in %s", name, __file__)
+        words = _pick(FORMATS.get(name, (name, name)), lang)
+        rows.append(f"| `{name}` | {_cell(words)} |")
     return "\n".join(rows) + "\n"
 
 
@@ -214,6 +293,8 @@ def generate_reference() -> None:
     for lang in LANGUAGES:
         for name, make in (
             ("options", options_table),
+            ("options-batch", lambda lang: options_table(lang, "batch")),
+            ("options-load", lambda lang: options_table(lang, "load")),
             ("exit-codes", exit_codes_table),
             ("formats", formats_table),
             ("checks", checks_tables),
