@@ -2,8 +2,8 @@
 
     python benchmarks/batch.py [--count 50] [--jobs 8 --jobs 12] [--skip-sequential]
 
-Copies the known submissions (tests/submissions/, every one of them, repeated in order
-until there are --count) into a temporary folder, grades them with the real command line
+Copies the known lesson-04 submissions (tests/submissions/04-*, every one of them,
+repeated in order until there are --count) into a temporary folder, grades them with the real command line
 `python -m autograder batch DIR --lesson 04 -j N` for each N given, then grades the same
 folders one by one with `python -m autograder DIR --lesson 04 --format json` and prints
 the wall times and the speed-up. Every batch must give each submission the verdicts that
@@ -35,7 +35,7 @@ TARGET_SECONDS = 60.0
 
 
 def make_class(folder: Path, count: int) -> list[Path]:
-    known = sorted(p for p in SUBMISSIONS.iterdir() if (p / "expected.toml").exists())
+    known = sorted(p for p in SUBMISSIONS.glob("04-*") if (p / "expected.toml").exists())
     made = []
     for index in range(count):
         source = known[index % len(known)]
