@@ -26,6 +26,7 @@ import random
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,31 @@ class OutputTail:
 
     def join(self, timeout: float = 2.0) -> None:
         self._thread.join(timeout)
+
+    def settle(self, timeout: float = 1.0) -> None:
+        """Wait (at most `timeout`) until everything the pipe held has been read: at its
+        end, or nothing left unread and nothing arriving. A program that has exited
+        may still have its last lines (a traceback, "Address already in use") in the
+        pipe; the pipe's end may never come while another process holds it open."""
+        import fcntl
+        import termios
+
+        deadline = time.monotonic() + timeout
+        calm = 0
+        last = -1
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            try:
+                fd = self._stream.fileno()
+                pending = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+            except (OSError, ValueError):  # closed meanwhile: nothing more to wait for
+                return
+            with self._lock:
+                total = self.total
+            calm = calm + 1 if pending == 0 and total == last else 0
+            if calm >= 2:
+                return
+            last = total
+            time.sleep(0.01)
 
 
 def minimal_environment(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -295,6 +321,20 @@ class Sandbox:
 
     def stderr_text(self) -> str:
         return self.stderr.text() if self.stderr else ""
+
+    def settle_output(self, timeout: float = 1.0) -> None:
+        """Let the readers take what the program wrote before it exited (see OutputTail.settle):
+        `exited` is set only after this, so whoever sees it also sees the last stderr."""
+        deadline = time.monotonic() + timeout
+        for tail in (self.stdout, self.stderr):
+            if tail:
+                tail.settle(max(0.0, deadline - time.monotonic()))
+
+    def _exited_after_output(self) -> None:
+        try:
+            self.settle_output()
+        finally:
+            self.exited.set()
 
     def stdout_text(self) -> str:
         return self.stdout.text() if self.stdout else ""
@@ -481,7 +521,9 @@ class NamespaceSandbox(Sandbox):
                 self._ready.set()
             elif event == "exit":
                 self.exit_status = message["status"]
-                self.exited.set()
+                # Set `exited` once the program's last output has been read, without
+                # holding up this thread's other messages.
+                threading.Thread(target=self._exited_after_output, daemon=True).start()
             elif event == "error":
                 self._replies.put(({"ok": False, "error": message["message"]}, []))
             else:
@@ -776,7 +818,10 @@ class PortSandbox(Sandbox):
     def _watch_exit(self) -> None:
         assert self._proc is not None
         self.exit_status = self._proc.wait()
-        self.exited.set()
+        try:
+            self.settle_output()
+        finally:
+            self.exited.set()
 
     def process_ids(self) -> list[int]:
         if self._proc is None:
