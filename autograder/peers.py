@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from autograder.i18n import Text
-from autograder.textmatch import Match, excerpt, find_segment
+from autograder.textmatch import Match, excerpt, search_lines
 
 RECV_KEEP = 8 << 20  # bytes of received text a peer keeps for matching
 POLL_QUIET = 0.05  # how often a wait that may give up early asks whether it should
@@ -110,6 +110,7 @@ class TcpPeer:
         # server left its line ending on ("alice\n: hi"), see textmatch.
         self.roster = roster if roster is not None else set()
         self.text = ""
+        self.cut_total = 0  # characters dropped from the front of `text` so far
         self.raw = bytearray()  # the bytes as they came (an echo is judged byte for byte)
         self.received_bytes = 0
         self.closed_by_server = False
@@ -148,6 +149,7 @@ class TcpPeer:
                     cut = len(self.text) - RECV_KEEP
                     self.text = self.text[cut:]
                     self.mark = max(0, self.mark - cut)
+                    self.cut_total += cut
                 self._cond.notify_all()
 
     def send(self, data: bytes | str, timeout: float = 5.0, log: bool = True) -> bool:
@@ -170,13 +172,23 @@ class TcpPeer:
         timeout: float = 3.0,
         exclude: re.Pattern[str] | None = None,
         give_up: Callable[[], bool] | None = None,
+        since: int | None = None,
     ) -> Match | None:
         """Wait for a line containing every needle; None at the deadline, on close, or
-        once `give_up()` says nothing more will come (the program went quiet)."""
+        once `give_up()` says nothing more will come (the program went quiet). `since`
+        (from `line_start()`): only lines that began after that moment can match."""
         deadline = time.monotonic() + timeout
+        resume, roster, cut = self.mark, frozenset(self.roster), self.cut_total
+        if since is not None:
+            resume = max(resume, since - self.cut_total)
         while True:
             with self._cond:
-                found = find_segment(self.text, needles, self.mark, exclude, self.roster)
+                if frozenset(self.roster) != roster:  # a new name may join lines differently
+                    resume, roster = self.mark, frozenset(self.roster)
+                resume, cut = max(0, resume - (self.cut_total - cut)), self.cut_total
+                found, resume = search_lines(
+                    self.text, needles, max(self.mark, resume), exclude, roster
+                )
                 if found:
                     self.mark = found.end
                     shown = excerpt(found.raw.strip() if found.name_break else found.segment, 80)
@@ -229,6 +241,13 @@ class TcpPeer:
                     return False
                 self._cond.wait(remaining)
             return True
+
+    def line_start(self) -> int:
+        """Where the next line will begin (as `expect(since=...)` takes it): past every
+        complete line received so far. A reply to something sent after this cannot be in
+        those lines, and a flood before it need not be searched again."""
+        with self._cond:
+            return self.cut_total + self.text.rfind("\n") + 1
 
     def received_since_mark(self) -> str:
         with self._cond:

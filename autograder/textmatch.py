@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 # CSI/OSC escape sequences and the remaining C0 controls except \n and \t.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
@@ -119,12 +120,40 @@ def find_segment(
     `names` are the nicknames in play: a line that ends with one of them is read together
     with the next, as the server meant it (see the module docstring).
     """
+    return search_lines(text, needles, start, exclude, names)[0]
+
+
+def search_lines(
+    text: str,
+    needles: tuple[str, ...],
+    start: int = 0,
+    exclude: re.Pattern[str] | None = None,
+    names: Iterable[str] = (),
+) -> tuple[Match | None, int]:
+    """`find_segment`, and where a later search of the same, longer text may resume.
+
+    A waiting check searches again on every chunk that arrives; starting each time from
+    its mark would read a flooding server's output over and over (quadratic time). A line
+    is settled once the line after it is terminated: text that comes later can neither
+    extend it nor join it with what follows (a join looks only at the next segment).
+    """
     lowered = tuple(n.casefold() for n in needles)
-    for line in logical_lines(text, start, names):
+    # Cheap first: a needle missing from the whole window (cleaned, line breaks dropped
+    # as a rejoined line drops them) is in no line of it. A flood of other lines is then
+    # not parsed line by line at every poll.
+    flat = clean(text[start:]).replace("\r", "").replace("\n", "").casefold()
+    if not all(n in flat for n in lowered):
+        return None, start
+    lines = logical_lines(text, start, names)
+    for line in lines:
         folded = line.text.casefold()
         if all(n in folded for n in lowered) and not (exclude and exclude.search(line.text)):
-            return Match(line.text, line.end, line.raw, line.name_break)
-    return None
+            return Match(line.text, line.end, line.raw, line.name_break), line.end
+    resume = start
+    for before, after in pairwise(lines):
+        if after.terminated:
+            resume = before.end
+    return None, resume
 
 
 def complete_lines(text: str, start: int = 0, names: Iterable[str] = ()) -> list[str]:

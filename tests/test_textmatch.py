@@ -2,7 +2,10 @@
 
 import re
 
-from autograder.textmatch import clean, complete_lines, excerpt, find_segment
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograder.textmatch import clean, complete_lines, excerpt, find_segment, search_lines
 
 
 def test_a_message_matches_in_any_wording() -> None:
@@ -89,3 +92,37 @@ def test_without_names_nothing_is_rejoined() -> None:
 def test_complete_lines_rejoin_cut_off_nicknames_too() -> None:
     text = "alice\n: first apples\nalice\n: second pears\n"
     assert complete_lines(text, names=NAMES) == ["alice: first apples", "alice: second pears"]
+
+
+PIECES = st.sampled_from(
+    ["alice", "bob", "\n", ": ", " joined", "hello", " ", "\r\n", "x", "bob\n", ": hi\n"]
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.lists(PIECES, max_size=6), min_size=1, max_size=8))
+def test_a_search_resumed_on_growing_text_finds_what_a_full_search_finds(
+    chunks: list[list[str]],
+) -> None:
+    """A waiting check resumes its search where the settled lines end (no quadratic rescan
+    of a flood): whatever arrives later, it finds exactly what searching from the mark
+    again would find."""
+    names = ("alice", "bob")
+    for needles in (("bob", "hi"), ("bob", "joined"), ("alice", "hello")):
+        text, resume, found = "", 0, None
+        for chunk in chunks:
+            text += "".join(chunk)
+            found, resume = search_lines(text, needles, resume, None, names)
+            assert found == find_segment(text, needles, 0, None, names), (text, needles)
+            if found:
+                break
+
+
+def test_a_line_followed_only_by_a_partial_one_is_searched_again() -> None:
+    """ "bob\\n" then " ": the blank tail cannot continue bob's line yet, but " joined\\n" later
+    does, so the search must not resume past bob."""
+    names = ("alice", "bob")
+    found, resume = search_lines("bob\n ", ("bob", "joined"), 0, None, names)
+    assert found is None and resume == 0
+    found, _ = search_lines("bob\n  joined\n", ("bob", "joined"), resume, None, names)
+    assert found is not None and found.name_break == "bob"

@@ -72,13 +72,15 @@ def deliver(
     the text back at the sender only, or nothing at all. A UDP sender says it in one
     datagram without a line ending (one datagram is one message).
     """
+    # The message is not sent yet: no line complete now can carry it.
+    starts = [receiver.line_start() for receiver in receivers]
     sender.send(text if isinstance(sender, UdpPeer) else f"{text}\n")
     if server is not None:
         server.wait_consumed(sender, hint=hint)
     needles = (sender.name, text) if require_name else (text,)
-    for receiver in receivers:
+    for receiver, since in zip(receivers, starts, strict=True):
         quiet = ctx.quiet()
-        if receiver.expect(*needles, timeout=timeout, give_up=quiet):
+        if receiver.expect(*needles, timeout=timeout, give_up=quiet, since=since):
             continue
         came = receiver.received_since_mark()
         likely = missing_hint(sender, receiver, text, advice, hint, require_name)
