@@ -61,8 +61,8 @@ class Quiescence:
 
     Quiet means, for QUIET_WINDOW seconds on end: every thread of the program asleep in
     the kernel on something other than a timer (a `time.sleep()` wakes up by itself),
-    nothing moving in its socket tables (queues, connection states), no new output and no
-    new bytes at the grader's users. Then nothing can change any more: a failing check
+    nothing moving in its socket tables (queues, connection states), no new output, no
+    new bytes at the grader's users and no CPU time used. Then nothing can change any more: a failing check
     ends in about half a second instead of waiting out its full timeout. A thread that
     is runnable but waits for a core (a loaded machine) is "R", never quiet; so a slow
     machine only makes waits longer, never verdicts different.
@@ -109,6 +109,10 @@ class Quiescence:
             self.activity(),
             self.box.stdout.total if self.box.stdout else 0,
             self.box.stderr.total if self.box.stderr else 0,
+            # CPU time too: an interpreter still starting up on a loaded machine reads its
+            # modules in short sleeps ("S") between bursts of work, and must not pass for
+            # a program that is done. One that waits for I/O uses none.
+            self.box.cpu_seconds(),
         )
         if signature != self._signature:
             self._signature, self._since = signature, now

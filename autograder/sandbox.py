@@ -23,6 +23,7 @@ import os
 import platform
 import queue
 import random
+import select
 import shutil
 import signal
 import socket
@@ -76,6 +77,7 @@ class OutputTail:
         self._chunks: deque[bytes] = deque()
         self._kept = 0
         self.total = 0
+        self._busy = False
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._pump, daemon=True)
@@ -83,12 +85,21 @@ class OutputTail:
 
     def _pump(self) -> None:
         fd = self._stream.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
+            with contextlib.suppress(OSError):
+                poller.poll()  # readable or at its end: the read below does not block
+            # From here until the chunk is kept the pump is "busy": the bytes may have left
+            # the pipe and not be in the tail yet (see settle).
+            with self._lock:
+                self._busy = True
             try:
                 chunk = os.read(fd, 65536)
             except OSError:
                 chunk = b""
             with self._changed:
+                self._busy = False
                 if not chunk:
                     self._changed.notify_all()
                     return
@@ -128,29 +139,27 @@ class OutputTail:
         self._thread.join(timeout)
 
     def settle(self, timeout: float = 1.0) -> None:
-        """Wait (at most `timeout`) until everything the pipe held has been read: at its
-        end, or nothing left unread and nothing arriving. A program that has exited
-        may still have its last lines (a traceback, "Address already in use") in the
-        pipe; the pipe's end may never come while another process holds it open."""
+        """Wait (at most `timeout`) until everything the pipe holds has been kept: nothing
+        unread in the pipe and no chunk on its way from the pipe to the tail. A program
+        that has exited may still have its last lines (a traceback, "Address already in
+        use") in the pipe, and the pipe's end may never come while another process holds
+        it open. Exact, not a guess from timing: the pump marks itself busy before it
+        reads, so at every moment the bytes are in the pipe, in flight, or kept."""
         import fcntl
         import termios
 
         deadline = time.monotonic() + timeout
-        calm = 0
-        last = -1
-        while self._thread.is_alive() and time.monotonic() < deadline:
+        while self._thread.is_alive():
             try:
                 fd = self._stream.fileno()
                 pending = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
             except (OSError, ValueError):  # closed meanwhile: nothing more to wait for
                 return
             with self._lock:
-                total = self.total
-            calm = calm + 1 if pending == 0 and total == last else 0
-            if calm >= 2:
+                busy = self._busy
+            if (pending == 0 and not busy) or time.monotonic() >= deadline:
                 return
-            last = total
-            time.sleep(0.01)
+            time.sleep(0.005)
 
 
 def minimal_environment(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -320,21 +329,19 @@ class Sandbox:
                 self._stdin.close()
 
     def stderr_text(self) -> str:
+        """What the program wrote to stderr; once it has exited, all of it (its last
+        lines, a traceback or "Address already in use", may still be in the pipe when the
+        exit is seen: see settle_output)."""
+        if self.exited.is_set():
+            self.settle_output()
         return self.stderr.text() if self.stderr else ""
 
     def settle_output(self, timeout: float = 1.0) -> None:
-        """Let the readers take what the program wrote before it exited (see OutputTail.settle):
-        `exited` is set only after this, so whoever sees it also sees the last stderr."""
+        """Let the readers take what the program wrote before it exited (see OutputTail.settle)."""
         deadline = time.monotonic() + timeout
         for tail in (self.stdout, self.stderr):
             if tail:
                 tail.settle(max(0.0, deadline - time.monotonic()))
-
-    def _exited_after_output(self) -> None:
-        try:
-            self.settle_output()
-        finally:
-            self.exited.set()
 
     def stdout_text(self) -> str:
         return self.stdout.text() if self.stdout else ""
@@ -521,9 +528,7 @@ class NamespaceSandbox(Sandbox):
                 self._ready.set()
             elif event == "exit":
                 self.exit_status = message["status"]
-                # Set `exited` once the program's last output has been read, without
-                # holding up this thread's other messages.
-                threading.Thread(target=self._exited_after_output, daemon=True).start()
+                self.exited.set()
             elif event == "error":
                 self._replies.put(({"ok": False, "error": message["message"]}, []))
             else:
@@ -818,10 +823,7 @@ class PortSandbox(Sandbox):
     def _watch_exit(self) -> None:
         assert self._proc is not None
         self.exit_status = self._proc.wait()
-        try:
-            self.settle_output()
-        finally:
-            self.exited.set()
+        self.exited.set()
 
     def process_ids(self) -> list[int]:
         if self._proc is None:
