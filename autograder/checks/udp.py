@@ -288,6 +288,7 @@ REPLY_TIMEOUT = 1.0
 
 UDP_DELIVERY = DeliveryHints(UDP_NO_BROADCAST, UDP_NO_SENDER_NAME, UDP_ECHO_ONLY)
 # Generic hints that the server's stderr can sharpen for a UDP server.
+START_GRACE = 0.3  # seconds a UDP server must outlive its first datagram
 REFINED = (SERVER_EXITED, UDP_NOT_READING, CRASHED_AT_START)
 
 
@@ -362,6 +363,11 @@ def starts(ctx: CheckContext) -> None:
     """The server starts, binds its UDP port and reads the datagrams sent to it."""
     server = ctx.server()
     ctx.udp_peer("probe")  # a first datagram, read by recvfrom() (or the check fails)
+    # A server that dies right after bind() (listen() on a UDP socket, say) may look as if
+    # it read the probe: the socket table can show an empty queue before the datagram is
+    # in it. Still there a moment later, or it did not start.
+    server.box.exited.wait(START_GRACE)
+    server.fail_if_dead()
     judge_port(ctx, server)
 
 
