@@ -331,17 +331,12 @@ class Sandbox:
     def stderr_text(self) -> str:
         """What the program wrote to stderr; once it has exited, all of it (its last
         lines, a traceback or "Address already in use", may still be in the pipe when the
-        exit is seen: see settle_output)."""
+        exit is seen: see OutputTail.settle)."""
+        if not self.stderr:
+            return ""
         if self.exited.is_set():
-            self.settle_output()
-        return self.stderr.text() if self.stderr else ""
-
-    def settle_output(self, timeout: float = 1.0) -> None:
-        """Let the readers take what the program wrote before it exited (see OutputTail.settle)."""
-        deadline = time.monotonic() + timeout
-        for tail in (self.stdout, self.stderr):
-            if tail:
-                tail.settle(max(0.0, deadline - time.monotonic()))
+            self.stderr.settle()
+        return self.stderr.text()
 
     def stdout_text(self) -> str:
         return self.stdout.text() if self.stdout else ""
