@@ -138,12 +138,6 @@ def search_lines(
     extend it nor join it with what follows (a join looks only at the next segment).
     """
     lowered = tuple(n.casefold() for n in needles)
-    # Cheap first: a needle missing from the whole window (cleaned, line breaks dropped
-    # as a rejoined line drops them) is in no line of it. A flood of other lines is then
-    # not parsed line by line at every poll.
-    flat = clean(text[start:]).replace("\r", "").replace("\n", "").casefold()
-    if not all(n in flat for n in lowered):
-        return None, start
     lines = logical_lines(text, start, names)
     for line in lines:
         folded = line.text.casefold()
