@@ -17,6 +17,7 @@ is torn down when it ends, whatever happened.
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import os
 import select
@@ -49,6 +50,9 @@ POLL = 0.003
 
 
 PORT_WAIT = 45.0  # seconds a check waits for its turn on a fixed port (fallback mode)
+# Seconds a check with its turn on a fixed port waits for a program without a turn (one
+# started before its port was known to be fixed) to give the port back (fallback mode).
+PORT_BIND_WAIT = 5.0
 QUIET_WINDOW = 0.5  # seconds a program must stay visibly idle before a wait ends early
 QUIET_SAMPLE = 0.05  # seconds between two looks at it
 QUIET_FIRST_LOOK = 0.1  # seconds into a wait before the first look
@@ -763,42 +767,69 @@ class CheckContext:
             self._server = self.launch_server()
         return self._server
 
-    def launch_server(self) -> Server:
+    def launch_server(self, probe: bool = False) -> Server:
         """Start another copy of the server in a sandbox of its own (`server()` starts the
-        one a check talks to; a second start tells whether its port is fixed)."""
+        one a check talks to; a second start, `probe`, tells whether its port is fixed: it
+        fails at once when the port is taken, it never waits for a turn)."""
         path = self.submission.server
         if path is None:
             raise StudentProgramMissing(Text("нет файла сервера", "no server file"))
         protocol = "udp" if self.submission.implementation == "udp" else "tcp"
         problem = self.submission.syntax.get(path.name)
         shared_host = self.factory.isolation == "ports"
-        if shared_host and self.factory.fixed_port is not None:
+        if shared_host and self.factory.fixed_port is not None and not probe:
             # Its port is known to be fixed: wait for our turn on it (see PortLock).
             self._lock_ports([self.factory.fixed_port])
-        box = self._new_box()
-        self.transcript.add("grader", Text(f"запускаем {path.name}", f"start {path.name}"))
-        box.start(self._program_argv(path, box), minimal_environment(box.home))
-        try:
-            entry = wait_listening(box, protocol, syntax=problem)
-        except CheckFailed:
-            if not (shared_host and "Address already in use" in box.stderr_text()):
-                raise
-            # On a shared host, another grading's copy may hold the fixed port: wait for
-            # the ports the source names to be free of other gradings, then once more.
-            self._lock_ports(self.submission.server_facts.ports)
+        deadline = time.monotonic() + PORT_BIND_WAIT
+        while True:
             box = self._new_box()
+            self.transcript.add("grader", Text(f"запускаем {path.name}", f"start {path.name}"))
+            box.start(self._program_argv(path, box), minimal_environment(box.home))
+            try:
+                entry = wait_listening(box, protocol, syntax=problem)
+            except CheckFailed:
+                taken = shared_host and "Address already in use" in box.stderr_text()
+                if probe or not taken or time.monotonic() > deadline:
+                    raise
+                # On a shared host another grading's copy holds the fixed port. Wait for
+                # our turn on the ports the source names (unless this check has its turn
+                # already: locks are only ever taken in port order, so never a cycle),
+                # then once more: a copy started before it knew the port was fixed gives
+                # the port back as soon as it sees our lock (below).
+                if not self._locked_ports:
+                    self._lock_ports(self.submission.server_facts.ports)
+                    deadline = time.monotonic() + PORT_BIND_WAIT
+                self._retire(box)
+                self.transcript.add(
+                    "grader",
+                    Text(
+                        "порт занят другой программой; ждём своей очереди",
+                        "the port is taken by another program; waiting for our turn",
+                    ),
+                )
+                time.sleep(0.2)
+                continue
+            if not probe:
+                self.factory.port_known = True
+            if not shared_host or entry.local_port == box.port or probe:
+                break
+            self.factory.fixed_port = entry.local_port
+            if self._lock_ports([entry.local_port], timeout=0):
+                break  # ours now, until the end of the check
+            # This copy took the fixed port before anyone knew it was fixed, while the port
+            # is another check's (or grading's) turn: a listener of the grader playing the
+            # server for a client, say, which could not bind it. Give it back, wait for our
+            # turn and start again (holding no other lock: no cycle).
+            self._retire(box)
             self.transcript.add(
                 "grader",
                 Text(
-                    f"порт занят; ждём своей очереди и запускаем {path.name} ещё раз",
-                    f"the port is taken; waiting for our turn and starting {path.name} again",
+                    f"порт {entry.local_port} сейчас нужен другой проверке; ждём своей очереди",
+                    f"port {entry.local_port} is another check's turn now; waiting for ours",
                 ),
             )
-            box.start(self._program_argv(path, box), minimal_environment(box.home))
-            entry = wait_listening(box, protocol, syntax=problem)
-        if shared_host and entry.local_port != box.port:
-            self.factory.fixed_port = entry.local_port
-            self._lock_ports([entry.local_port], timeout=0)  # ours now, until the end
+            self._lock_ports([entry.local_port])
+            deadline = time.monotonic() + PORT_BIND_WAIT
         self.transcript.add(
             "grader",
             Text(
@@ -807,6 +838,12 @@ class CheckContext:
             ),
         )
         return Server(self, box, entry)
+
+    def _retire(self, box: Sandbox) -> None:
+        """Stop a program of this check for good, before the check ends."""
+        self.factory.release(box)
+        if box in self._boxes:
+            self._boxes.remove(box)
 
     def udp_peer(self, name: str, join: bool = True) -> UdpPeer:
         """A new UDP user of the server; `join`: its nickname datagram is sent and read."""
@@ -850,29 +887,50 @@ class CheckContext:
         # address (all of 127.0.0.0/8, the host's own name, the addresses in its source).
         return self.submission.client_ports(), ("0.0.0.0", "::")
 
+    def _serve(self, box: Sandbox, kind: int) -> tuple[list[socket.socket], list[int]]:
+        """The grader's sockets playing the server for a student's client (`kind`: TCP
+        listeners or UDP sockets), and the ports they are on."""
+        ports, hosts = self._served_endpoints(box)
+        sockets = []
+        deadline = time.monotonic() + PORT_BIND_WAIT
+        for port in ports:
+            for host in hosts:
+                while True:
+                    try:
+                        sock = _served_socket(box, kind, host, port)
+                    except OSError as error:
+                        taken = error.errno == errno.EADDRINUSE and box.isolation == "ports"
+                        if taken and port in self._locked_ports and time.monotonic() < deadline:
+                            # Our turn on the port, but a copy of a server that did not yet
+                            # know its port is fixed holds it: it gives it back once it
+                            # sees our lock (see launch_server).
+                            time.sleep(0.05)
+                            continue
+                        if taken:
+                            self.transcript.add(
+                                "grader",
+                                Text(
+                                    f"порт {port} ({host}) занят другой программой на этой "
+                                    "машине: клиент может попасть к ней, а не к автопроверке",
+                                    f"port {port} ({host}) is taken by another program on "
+                                    "this machine: the client may reach it, not the grader",
+                                ),
+                            )
+                        break
+                    sockets.append(sock)
+                    self._closers.append(sock.close)
+                    break
+        return sockets, ports
+
     def client(self, prompt: str | None = "Введите имя:\n") -> ClientProgram:
         """Start the student's client against a server the grader plays."""
         path = self._client_path()
         box = self._new_box()
-        listeners = []
         if self._client is not None:  # a second run of the client: it gets the ports now
             for listener in self._client.listeners:
                 with contextlib.suppress(OSError):
                     listener.close()
-        ports, hosts = self._served_endpoints(box)
-        for port in ports:
-            for host in hosts:
-                family = socket.AF_INET6 if ":" in host else socket.AF_INET
-                with contextlib.suppress(OSError):
-                    listener = box.socket(family, socket.SOCK_STREAM)
-                    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    if family == socket.AF_INET6:
-                        listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                    listener.bind((host, port))
-                    listener.listen(8)
-                    listener.setblocking(False)
-                    listeners.append(listener)
-                    self._closers.append(listener.close)
+        listeners, ports = self._serve(box, socket.SOCK_STREAM)
         handshake = self.submission.handshake()
         self.transcript.add(
             "grader",
@@ -895,22 +953,7 @@ class CheckContext:
         """Start the student's UDP client against a UDP server the grader plays."""
         path = self._client_path()
         box = self._new_box()
-        ports, hosts = self._served_endpoints(box)
-        sockets = []
-        for port in ports:
-            for host in hosts:
-                family = socket.AF_INET6 if ":" in host else socket.AF_INET
-                with contextlib.suppress(OSError):
-                    sock = box.socket(family, socket.SOCK_DGRAM)
-                    self._closers.append(sock.close)
-                    if family == socket.AF_INET6:
-                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
-                    else:
-                        sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-                    sock.bind((host, port))
-                    sock.setblocking(False)
-                    sockets.append(sock)
+        sockets, ports = self._serve(box, socket.SOCK_DGRAM)
         self.transcript.add(
             "grader",
             Text(
@@ -1155,6 +1198,30 @@ def startup_hint(status: int | None, stderr: str, syntax: SyntaxProblem | None =
     if "Cannot assign requested address" in stderr:
         return BIND_ADDRESS
     return CRASHED_AT_START
+
+
+def _served_socket(box: Sandbox, kind: int, host: str, port: int) -> socket.socket:
+    """One socket of the grader playing the server: a TCP listener, or a UDP socket that
+    learns which address each datagram was sent to (to answer from that address)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = box.socket(family, kind)
+    try:
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        elif family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+        else:
+            sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+        sock.bind((host, port))
+        if kind == socket.SOCK_STREAM:
+            sock.listen(8)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def wait_listening(

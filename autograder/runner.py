@@ -403,6 +403,19 @@ def _run_all(
                     and any(checks.checks[i.id].needs == "server" for i, _, _ in running.values())
                 ):
                     continue
+                # Nor may the grader play the server for the student's client while that
+                # server may hold the port the client connects to (its port is fixed, or
+                # not known yet): the client could reach the student's own server.
+                if (
+                    factory.isolation == "ports"
+                    and spec.needs in ("server", "client")
+                    and (factory.fixed_port is not None or not factory.port_known)
+                    and any(
+                        checks.checks[i.id].needs not in (spec.needs, "static")
+                        for i, _, _ in running.values()
+                    )
+                ):
+                    continue
                 pending.remove(item)
                 blocked = [
                     d for d in parents if results[d].status != "passed" and results[d].blocking

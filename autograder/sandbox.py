@@ -899,6 +899,7 @@ class SandboxFactory:
     # Ports mode: the fixed port a server listens on instead of the one it was handed
     # (--port / CHAT_PORT); the runner then starts one copy at a time.
     fixed_port: int | None = None
+    port_known: bool = False  # ports mode: a copy of the server has listened (fixed_port is set)
     student_uid: int | None = None  # as root: the uid student programs run as (default nobody)
 
     def __post_init__(self) -> None:

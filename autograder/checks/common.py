@@ -157,7 +157,7 @@ def judge_port(ctx: CheckContext, server: Server) -> None:
     random_port = ctx.submission.server_facts.binds_port_zero
     if not random_port:
         try:
-            again = ctx.launch_server().port
+            again = ctx.launch_server(probe=True).port
         except CheckFailed:  # e.g. the fixed port is still taken by the first copy
             again = server.port
         random_port = again != server.port
