@@ -38,17 +38,9 @@ from autograder.report import (
     render_summary,
     render_terminal,
 )
+from autograder.results import CheckResult, GradeReport, GradingPlan
 from autograder.rubric import Rubric, RubricError, available_lessons, load_rubric, rubric_for_lesson
-from autograder.runner import (
-    CHECK_SETS,
-    CheckResult,
-    GradeReport,
-    GradingError,
-    GradingPlan,
-    Progress,
-    grade,
-    lesson_from_path,
-)
+from autograder.runner import CHECK_SETS, GradingError, Progress, grade, lesson_from_path
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 

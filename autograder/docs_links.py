@@ -64,7 +64,7 @@ def hint_anchors() -> dict[str, list[str]]:
     import pkgutil
 
     import autograder
-    from autograder.framework import Hint
+    from autograder.verdicts import Hint
 
     found: dict[str, list[str]] = {}
     for info in pkgutil.walk_packages(autograder.__path__, "autograder."):

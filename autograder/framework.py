@@ -31,7 +31,7 @@ from pathlib import Path
 
 from autograder.i18n import Text
 from autograder.netstat import SocketEntry, connection_consumed, datagrams_consumed
-from autograder.peers import TcpPeer, Transcript, UdpPeer, describe_bytes
+from autograder.peers import TcpPeer, UdpPeer, describe_bytes
 from autograder.sandbox import (
     PortLock,
     Sandbox,
@@ -41,6 +41,14 @@ from autograder.sandbox import (
 )
 from autograder.source import MAX_PORTS, SourceFacts, SyntaxProblem
 from autograder.textmatch import clean, excerpt
+from autograder.verdicts import (
+    CheckFailed,
+    CheckSkipped,
+    Hint,
+    StepResult,
+    StudentProgramMissing,
+    Transcript,
+)
 
 READY_TIMEOUT = 5.0  # seconds a server gets to start listening
 START_STRETCH = 3.0  # ... stretched up to this many times while it computes on a busy machine
@@ -125,68 +133,6 @@ class Quiescence:
             self.concluded = True
             return True
         return False
-
-
-@dataclass(frozen=True)
-class Hint:
-    """The likely bug behind a failure, and the docs section that explains it."""
-
-    text: Text
-    anchor: str = ""
-
-
-class CheckFailed(Exception):
-    def __init__(
-        self,
-        message: Text,
-        expected: Text | None = None,
-        received: str | Text | None = None,
-        hint: Hint | None = None,
-    ) -> None:
-        super().__init__(message.en)
-        self.message = message
-        self.expected = expected
-        self.received = received
-        self.hint = hint
-        self.blocking = True  # a failed prerequisite skips the checks that depend on it
-
-
-class StudentProgramMissing(CheckFailed):
-    pass
-
-
-class CheckSkipped(CheckFailed):
-    """The check cannot judge its own point because something else is missing (another
-    check covers that): reported as skipped with the reason, not as a failure."""
-
-    def __init__(self, message: Text) -> None:
-        super().__init__(message)
-        self.blocking = False
-
-
-@dataclass
-class StepResult:
-    title: Text
-    weight: float
-    passed: bool
-    failure: CheckFailed | None = None
-
-
-@dataclass
-class CheckOutcome:
-    """What running one check produced, before points are attached."""
-
-    status: str  # passed | failed | skipped | error
-    fraction: float = 0.0
-    failure: CheckFailed | None = None
-    steps: list[StepResult] = field(default_factory=list)
-    transcript: list[str] = field(default_factory=list)
-    stderr: str = ""
-    stderr_dropped: int = 0
-    stdout: str = ""
-    duration_s: float = 0.0
-    blocks_dependents: bool = False
-    notes: list[Text] = field(default_factory=list)
 
 
 @dataclass

@@ -16,10 +16,10 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from autograder.i18n import Text
 from autograder.textmatch import Match, excerpt, search_lines
+from autograder.verdicts import Transcript
 
 RECV_KEEP = 8 << 20  # bytes of received text a peer keeps for matching
 POLL_QUIET = 0.05  # how often a wait that may give up early asks whether it should
@@ -37,47 +37,6 @@ def set_send_timeout(sock: socket.socket, seconds: float) -> None:
         socket.SO_SNDTIMEO,
         struct.pack("ll", whole, int((seconds - whole) * 1_000_000)),
     )
-
-
-@dataclass
-class Transcript:
-    """What happened during a check, in order, for the report (in either language)."""
-
-    started: float = field(default_factory=time.monotonic)
-    events: list[tuple[float, str, Text]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, actor: str, action: Text | str) -> None:
-        text = action if isinstance(action, Text) else Text(action, action)
-        with self._lock:
-            self.events.append((time.monotonic() - self.started, actor, text))
-
-    def snapshot(self) -> list[tuple[float, str, Text]]:
-        with self._lock:
-            return list(self.events)
-
-
-# The grader's own roles, named in the report's language; users keep their nicknames.
-ACTORS = {
-    "grader": Text("автопроверка", "grader"),
-    "server": Text("сервер", "server"),
-    "stdin": Text("ввод", "stdin"),
-    "client": Text("клиент", "client"),
-    "stdout": Text("вывод", "stdout"),
-}
-
-
-def render_transcript(
-    events: list[tuple[float, str, Text]], lang: str, limit: int | None = None
-) -> list[str]:
-    """Transcript lines like `  0.12s  alice: sends "hi\\n"`, the last `limit` of them."""
-    lines = [
-        f"{t:6.2f}s  {ACTORS[actor](lang) if actor in ACTORS else actor}: {action(lang)}"
-        for t, actor, action in events
-    ]
-    if limit is not None and len(lines) > limit:
-        lines = [f"… (+{len(lines) - limit})", *lines[-limit:]]
-    return lines
 
 
 def describe_bytes(data: bytes, limit: int = 60) -> str:

@@ -15,10 +15,9 @@ from rich.markup import escape
 from rich.text import Text as RichText
 
 from autograder import docs_links
-from autograder.framework import Hint, StepResult
 from autograder.i18n import tr
-from autograder.peers import render_transcript
-from autograder.runner import CheckResult, GradeReport, GradingPlan
+from autograder.results import CheckResult, GradeReport, GradingPlan
+from autograder.verdicts import Hint, StepResult, render_transcript
 
 STDERR_LINES = 12
 TRANSCRIPT_LINES = 10

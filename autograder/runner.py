@@ -13,25 +13,16 @@ import re
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from autograder.checks import lesson01, lesson02, lesson03, lesson04, lesson04_udp
-from autograder.framework import (
-    CheckContext,
-    CheckFailed,
-    CheckSet,
-    CheckSkipped,
-    CheckSpec,
-    Hint,
-    StepResult,
-    Submission,
-)
+from autograder.framework import CheckContext, CheckSet, CheckSpec, Submission
 from autograder.i18n import Text
+from autograder.results import CheckResult, GradeReport, GradingPlan
 from autograder.rubric import Rubric, RubricItem
 from autograder.sandbox import Limits, SandboxError, SandboxFactory
 from autograder.source import check_syntax, python_version, scan_source
+from autograder.verdicts import CheckFailed, CheckSkipped, outcome_of, points_for
 
 CHECK_SETS: dict[tuple[str, str], CheckSet] = {
     ("01", "tcp"): lesson01.CHECKS,
@@ -45,82 +36,6 @@ CHECK_DEADLINE = 60.0  # seconds: no single check may take longer
 
 class GradingError(Exception):
     """The submission cannot be graded at all (exit code 2)."""
-
-
-@dataclass
-class CheckResult:
-    id: str
-    title: Text
-    group: str
-    status: str  # passed | failed | skipped | error
-    points: float
-    max_points: int
-    message: Text | None = None
-    expected: Text | None = None
-    received: str | Text | None = None  # what came, or a description of it
-    hint: Hint | None = None
-    transcript: list[tuple[float, str, Text]] = field(default_factory=list)
-    stderr: str = ""
-    stderr_dropped: int = 0
-    stdout: str = ""
-    steps: list[StepResult] = field(default_factory=list)
-    notes: list[Text] = field(default_factory=list)
-    duration_s: float = 0.0
-    blocking: bool = True
-    program: str = "server"  # whose output stderr/stdout are: "server" or "client"
-    other_failed_steps: list[StepResult] = field(default_factory=list)  # beside the shown one
-
-    @classmethod
-    def not_run(cls, item: RubricItem, status: str, message: Text, **extra: Any) -> CheckResult:
-        """The result of a check that was skipped, stopped or never started."""
-        return cls(
-            item.id, item.title, item.group, status, 0.0, item.points, message=message, **extra
-        )
-
-
-@dataclass
-class GradeReport:
-    path: Path
-    rubric: Rubric
-    implementation: str
-    isolation: str
-    checks: list[CheckResult]
-    duration_s: float
-    cap_percent: int = 100
-    interrupted: bool = False
-    python: str = ""  # the interpreter that ran the student's programs
-    python_version: str = ""
-
-    @property
-    def max_score(self) -> int:
-        return sum(c.max_points for c in self.checks)
-
-    @property
-    def raw_score(self) -> float:
-        return round(sum(c.points for c in self.checks), 1)
-
-    @property
-    def score(self) -> float:
-        return round(self.raw_score * self.cap_percent / 100, 1)
-
-    @property
-    def passed(self) -> bool:
-        return self.score >= self.rubric.passing_score and not self.interrupted
-
-
-def points_for(max_points: int, fraction: float) -> float:
-    """Points for the share of a check that passed, to one decimal."""
-    return round(max_points * min(max(fraction, 0.0), 1.0) + 1e-9, 1)
-
-
-def outcome_of(steps: list[StepResult], failure: CheckFailed | None) -> tuple[str, float]:
-    """Status and the passed fraction of a check from its steps and final failure."""
-    if not steps:
-        return ("failed", 0.0) if failure else ("passed", 1.0)
-    fraction = sum(s.weight for s in steps if s.passed)
-    if failure is None and all(s.passed for s in steps):
-        return "passed", 1.0
-    return "failed", fraction
 
 
 # --- finding what to grade ------------------------------------------------------------
@@ -247,19 +162,6 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
             ]
     result.duration_s = round(time.monotonic() - started, 3)
     return result
-
-
-@dataclass(frozen=True)
-class GradingPlan:
-    """What is about to be graded, known before any check runs (a report's header)."""
-
-    path: Path
-    rubric: Rubric
-    implementation: str
-    isolation: str
-    python: str
-    python_version: str
-    check_ids: tuple[str, ...]
 
 
 class Progress:

@@ -37,10 +37,10 @@ from autograder.formats import (
     to_junit_xml,
     to_markdown,
 )
-from autograder.framework import StepResult
 from autograder.i18n import Text
+from autograder.results import CheckResult, GradeReport
 from autograder.rubric import rubric_for_lesson
-from autograder.runner import CheckResult, GradeReport
+from autograder.verdicts import StepResult
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADESCOPE_SCHEMA = json.loads(

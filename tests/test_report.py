@@ -9,8 +9,8 @@ from rich.console import Console
 from autograder import hints
 from autograder.i18n import Text
 from autograder.report import render_terminal, to_json
+from autograder.results import CheckResult, GradeReport
 from autograder.rubric import rubric_for_lesson
-from autograder.runner import CheckResult, GradeReport
 
 TRACEBACK = (
     'Traceback (most recent call last):\n  File "server.py", line 31\nUnicodeDecodeError: boom'

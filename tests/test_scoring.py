@@ -4,17 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.framework import CheckFailed, StepResult
 from autograder.i18n import Text
+from autograder.results import CheckResult, GradeReport
 from autograder.rubric import RubricError, load_rubric, rubric_for_lesson
-from autograder.runner import (
-    CheckResult,
-    GradeReport,
-    detect_implementation,
-    lesson_from_path,
-    outcome_of,
-    points_for,
-)
+from autograder.runner import detect_implementation, lesson_from_path
+from autograder.verdicts import CheckFailed, StepResult, outcome_of, points_for
 
 T = Text("x", "x")
 

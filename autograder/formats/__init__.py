@@ -22,7 +22,7 @@ from autograder.formats.gradescope import to_gradescope
 from autograder.formats.junit import to_junit_xml
 from autograder.formats.markdown import to_markdown
 from autograder.report import to_json
-from autograder.runner import GradeReport
+from autograder.results import GradeReport
 
 # The text report is not here: it is rendered onto a rich Console (see cli.py).
 RENDERERS: dict[str, Callable[[GradeReport, str], str]] = {

@@ -28,7 +28,7 @@ import json
 from typing import Any
 
 from autograder.formats.common import check_explanation
-from autograder.runner import GradeReport
+from autograder.results import GradeReport
 
 TEST_STATUS = {"passed": "pass", "failed": "fail", "skipped": "fail", "error": "error"}
 

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from autograder.i18n import Text
 from autograder.report import check_message, render_failure
-from autograder.runner import CheckResult, GradeReport
+from autograder.results import CheckResult, GradeReport
 
 STATUS_WORDS = {
     "passed": Text("пройдена", "passed"),

@@ -25,7 +25,7 @@ import math
 from typing import Any
 
 from autograder.formats.common import check_explanation, number, verdict_line
-from autograder.runner import GradeReport
+from autograder.results import GradeReport
 
 VISIBILITY = "visible"  # Gradescope's default; a course may post-process the file
 

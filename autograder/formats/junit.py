@@ -36,7 +36,7 @@ from autograder.formats.common import (
     xml_safe,
 )
 from autograder.report import STDERR_LINES, check_message, tail
-from autograder.runner import CheckResult, GradeReport
+from autograder.results import CheckResult, GradeReport
 
 
 def _properties(parent: ET.Element, values: Mapping[str, object]) -> None:

@@ -17,9 +17,7 @@ import html
 import re
 
 from autograder.formats.common import number, verdict_line
-from autograder.framework import Hint
 from autograder.i18n import Text, tr
-from autograder.peers import render_transcript
 from autograder.report import (
     STDERR_LINES,
     TRANSCRIPT_LINES,
@@ -29,7 +27,8 @@ from autograder.report import (
     received_text,
     tail,
 )
-from autograder.runner import CheckResult, GradeReport
+from autograder.results import CheckResult, GradeReport
+from autograder.verdicts import Hint, render_transcript
 
 ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️"}
 WORDS = {
