@@ -16,12 +16,13 @@ import traceback
 from pathlib import Path
 
 from autograder.checks import lesson01, lesson02, lesson03, lesson04, lesson04_udp
-from autograder.framework import CheckContext, CheckSet, CheckSpec, Submission
+from autograder.context import CheckContext, CheckSet, CheckSpec
 from autograder.i18n import Text
 from autograder.results import CheckResult, GradeReport, GradingPlan
 from autograder.rubric import Rubric, RubricItem
 from autograder.sandbox import Limits, SandboxError, SandboxFactory
 from autograder.source import check_syntax, python_version, scan_source
+from autograder.submission import Submission
 from autograder.verdicts import CheckFailed, CheckSkipped, outcome_of, points_for
 
 CHECK_SETS: dict[tuple[str, str], CheckSet] = {

@@ -27,7 +27,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 from markdown_it import MarkdownIt
 
-from autograder import hints
 from autograder.cli import UsageError, report_destinations
 from autograder.formats import (
     RENDERERS,
@@ -37,6 +36,7 @@ from autograder.formats import (
     to_junit_xml,
     to_markdown,
 )
+from autograder.hints import lesson04 as hints
 from autograder.i18n import Text
 from autograder.results import CheckResult, GradeReport
 from autograder.rubric import rubric_for_lesson

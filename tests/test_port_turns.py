@@ -31,8 +31,8 @@ from typing import Any, cast
 import pytest
 import tomllib
 
-from autograder import framework
-from autograder.framework import CheckContext, CheckSet
+from autograder import launch
+from autograder.context import CheckContext, CheckSet
 from autograder.i18n import Text
 from autograder.rubric import RubricItem, rubric_for_lesson
 from autograder.runner import _run_all, load_submission
@@ -166,7 +166,7 @@ def test_a_port_held_for_good_is_named_in_the_transcript(
     """Not a silent suppression: if the port never comes free (a program that is not the
     grader's), the check goes on after a bounded wait and the transcript says why the
     client may have reached something else."""
-    monkeypatch.setattr(framework, "PORT_BIND_WAIT", 0.5)
+    monkeypatch.setattr(launch, "PORT_BIND_WAIT", 0.5)
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", PORT))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.framework import Quiescence
+from autograder.quiescence import Quiescence
 from autograder.sandbox import Sandbox, SandboxFactory, minimal_environment
 
 PROGRAMS = {

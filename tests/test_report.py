@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder import hints
+from autograder.hints import lesson04 as hints
 from autograder.i18n import Text
 from autograder.report import render_terminal, to_json
 from autograder.results import CheckResult, GradeReport
@@ -143,10 +143,11 @@ def test_an_enormous_output_line_is_cut_to_its_end() -> None:
 def test_a_failed_step_that_ended_the_check_is_shown_once_and_the_others_too() -> None:
     """A step whose failure also stops the check (like a server that died in it) is the
     one shown in full; every other failed step is listed once: none twice, none lost."""
-    from autograder.framework import CheckContext, CheckFailed, CheckSpec, StudentProgramMissing
+    from autograder.context import CheckContext, CheckSpec
     from autograder.i18n import Text
     from autograder.rubric import RubricItem
     from autograder.runner import run_check
+    from autograder.verdicts import CheckFailed, StudentProgramMissing
 
     def check(ctx: CheckContext) -> None:
         with ctx.step(0.3, Text("первое", "first")):

@@ -28,7 +28,8 @@ print("got:", sock.recv(100).decode(), flush=True)
 ROLE = """\
 import json, sys
 from pathlib import Path
-from autograder.framework import CheckContext, Submission
+from autograder.context import CheckContext
+from autograder.submission import Submission
 from autograder.sandbox import SandboxFactory
 
 folder = Path(sys.argv[1])

@@ -9,19 +9,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import hints
-from autograder.framework import (
-    CheckContext,
-    CheckFailed,
-    Hint,
-    Server,
-    quiet_reason,
-    syntax_hint,
-)
+from autograder.context import CheckContext
+from autograder.hints import lesson04 as hints
+from autograder.hints.common import syntax_hint
 from autograder.i18n import Text
 from autograder.peers import TcpPeer, UdpPeer
+from autograder.programs.server import Server
+from autograder.quiescence import quiet_reason
 from autograder.sandbox import Sandbox
 from autograder.textmatch import clean, complete_lines, excerpt, find_segment
+from autograder.verdicts import CheckFailed, Hint
 
 
 @dataclass(frozen=True)

@@ -20,21 +20,15 @@ from collections.abc import Iterator
 
 from autograder.checks import lesson04
 from autograder.checks.common import settle, spinning, static_requirements
-from autograder.framework import (
-    SERVER_EXITED,
-    CheckContext,
-    CheckFailed,
-    CheckSet,
-    Hint,
-    Quiescence,
-    Server,
-    StepResult,
-    quiet_reason,
-)
+from autograder.context import CheckContext, CheckSet
+from autograder.hints.common import SERVER_EXITED
 from autograder.i18n import Text
 from autograder.peers import TcpPeer, describe_bytes
+from autograder.programs.server import Server
+from autograder.quiescence import Quiescence, quiet_reason
 from autograder.sandbox import SandboxError
 from autograder.textmatch import excerpt
+from autograder.verdicts import CheckFailed, Hint, StepResult
 
 CHECKS = CheckSet("01", "tcp")
 EXPECT = 3.0  # seconds an echo gets to come back

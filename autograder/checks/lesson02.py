@@ -29,26 +29,20 @@ import threading
 import time
 from collections.abc import Iterator
 
-from autograder import hints
 from autograder.checks import lesson04
 from autograder.checks.common import spinning
-from autograder.framework import (
-    CheckContext,
-    CheckFailed,
-    CheckSet,
-    ClientProgram,
-    Hint,
-    Quiescence,
-    Server,
-    StepResult,
-    quiet_reason,
-    syntax_hint,
-)
+from autograder.context import CheckContext, CheckSet
+from autograder.hints import lesson04 as hints
+from autograder.hints.common import syntax_hint
 from autograder.i18n import Text
 from autograder.netstat import connection_consumed
 from autograder.peers import TcpPeer, describe_bytes
+from autograder.programs.clients import ClientProgram
+from autograder.programs.server import Server
+from autograder.quiescence import Quiescence, quiet_reason
 from autograder.sandbox import Sandbox
 from autograder.textmatch import clean, excerpt
+from autograder.verdicts import CheckFailed, Hint, StepResult
 
 CHECKS = CheckSet("02", "tcp")
 EXPECT = 3.0  # seconds a line gets to be printed or to arrive (ends early once quiet)

@@ -8,7 +8,7 @@ The rubric (autograder/rubrics/03.toml) gives their points.
 from __future__ import annotations
 
 from autograder.checks import udp
-from autograder.framework import CheckSet
+from autograder.context import CheckSet
 
 CHECKS = CheckSet("03", "udp")
 

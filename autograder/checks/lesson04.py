@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from autograder import hints
 from autograder.checks.common import (
     before_leaving,
     deliver,
@@ -21,18 +20,15 @@ from autograder.checks.common import (
     settle,
     static_requirements,
 )
-from autograder.framework import (
-    CheckContext,
-    CheckFailed,
-    CheckSet,
-    ClientProgram,
-    Hint,
-    Server,
-    quiet_reason,
-)
+from autograder.context import CheckContext, CheckSet
+from autograder.hints import lesson04 as hints
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
+from autograder.programs.clients import ClientProgram
+from autograder.programs.server import Server
+from autograder.quiescence import quiet_reason
 from autograder.textmatch import clean, complete_lines, excerpt, logical_lines
+from autograder.verdicts import CheckFailed, Hint
 
 CHECKS = CheckSet("04", "tcp")
 

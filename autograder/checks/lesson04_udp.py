@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from autograder.checks import udp
 from autograder.checks.common import static_requirements
-from autograder.framework import CheckContext, CheckSet
+from autograder.context import CheckContext, CheckSet
 from autograder.i18n import Text
 
 CHECKS = CheckSet("04", "udp")

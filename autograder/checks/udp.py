@@ -19,7 +19,6 @@ import re
 import time
 from collections.abc import Callable
 
-from autograder import hints
 from autograder.checks.common import (
     DeliveryHints,
     before_leaving,
@@ -28,21 +27,15 @@ from autograder.checks.common import (
     missing_hint,
     settle,
 )
-from autograder.framework import (
-    CRASHED_AT_START,
-    SERVER_EXITED,
-    UDP_NOT_READING,
-    CheckContext,
-    CheckFailed,
-    CheckFunction,
-    CheckSet,
-    Hint,
-    Server,
-    UdpClientProgram,
-)
+from autograder.context import CheckContext, CheckFunction, CheckSet
+from autograder.hints import lesson04 as hints
+from autograder.hints.common import CRASHED_AT_START, SERVER_EXITED, UDP_NOT_READING
 from autograder.i18n import Text
 from autograder.peers import UdpPeer
+from autograder.programs.clients import UdpClientProgram
+from autograder.programs.server import Server
 from autograder.textmatch import excerpt, find_segment
+from autograder.verdicts import CheckFailed, Hint
 
 # --- hints: the likely bugs of a UDP chat (docs/common-bugs.md, sections udp-*) --------
 UDP_NO_JOIN_NOTICE = Hint(

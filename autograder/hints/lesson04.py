@@ -1,13 +1,11 @@
-"""The likely bugs behind failures, each tied to a section of docs/common-bugs.md.
+"""Lesson 04's hints: the likely bugs of a threaded TCP multi-user chat and its client.
 
-A hint names the bug a student most probably has, in words they can act on, and the
-anchor of the page that explains it. Checks pick the hint that fits what they saw.
+Each names the bug in words a student can act on and the anchor of its section in
+docs/common-bugs.md. Checks pick the hint that fits what they saw.
 """
 
-from autograder.framework import SERVER_EXITED, Hint
 from autograder.i18n import Text
-
-__all__ = ["SERVER_EXITED"]
+from autograder.verdicts import Hint
 
 NO_JOIN_NOTICE = Hint(
     Text(

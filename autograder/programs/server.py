@@ -1,0 +1,180 @@
+"""The student's server as the grader's users see it: connect, send, wait until it read.
+
+A `Server` is one running copy of the student's server in its sandbox (TCP or UDP). Its
+`wait_consumed` is the synchronisation point of every check: the next chunk goes out only
+once the server's recv() has returned the previous one (read from the socket table of
+its sandbox), so a server without framing still earns its core points.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+
+from autograder.hints.common import (
+    NOBODY_READS,
+    SERVER_EXITED,
+    STOPPED_ACCEPTING,
+    UDP_NOT_READING,
+)
+from autograder.i18n import Text
+from autograder.netstat import SocketEntry, connection_consumed, datagrams_consumed
+from autograder.peers import TcpPeer, UdpPeer
+from autograder.quiescence import Quiescence, quiet_reason
+from autograder.sandbox import Sandbox
+from autograder.session import Session
+from autograder.verdicts import CheckFailed, Hint
+
+CONSUME_TIMEOUT = 3.0  # seconds a server gets to read what a client sent
+POLL = 0.003
+
+
+class Server:
+    """A running student server inside its sandbox."""
+
+    def __init__(self, ctx: Session, box: Sandbox, listening: SocketEntry) -> None:
+        self.ctx = ctx
+        self.box = box
+        self.entry = listening
+        self.port = listening.local_port
+        ip = ipaddress.ip_address(listening.local_ip)
+        if ip.is_unspecified:
+            ip = ipaddress.ip_address("::1" if ip.version == 6 else "127.0.0.1")
+        self.family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+        self.address = (str(ip), self.port)
+
+    # --- connections -------------------------------------------------------------------
+    def open(self, name: str, rcvbuf: int | None = None, log: bool = True) -> TcpPeer:
+        """A new TCP connection, nothing sent yet, not reading yet."""
+        sock = self.box.socket(self.family, socket.SOCK_STREAM)
+        if rcvbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.settimeout(5)
+        if log:
+            self.ctx.transcript.add(name, Text("подключается", "connects"))
+        try:
+            sock.connect(self.address)
+        except OSError as exc:
+            sock.close()
+            self.fail_if_dead()
+            raise CheckFailed(
+                Text(
+                    f"{name}: не удалось подключиться: {exc}",
+                    f"{name} could not connect: {exc}",
+                ),
+                hint=STOPPED_ACCEPTING,
+            ) from None
+        sock.settimeout(None)
+        self.ctx.roster.add(name)
+        peer = TcpPeer(name, sock, self.ctx.transcript, self.ctx.roster)
+        self.ctx.closers.append(peer.close)
+        self.ctx.peers.append(peer)
+        return peer
+
+    def quiet(self) -> Quiescence:
+        """A fresh detector of this server having nothing more to say (see Quiescence)."""
+        ports = {self.port} if self.box.isolation == "ports" else None
+        peers = self.ctx.peers
+        return Quiescence(self.box, lambda: sum(p.received_bytes for p in peers), ports)
+
+    def connect(self, name: str, read: bool = True, rcvbuf: int | None = None) -> TcpPeer:
+        """Connect, send the nickname line, and wait until the server has read it."""
+        peer = self.open(name, rcvbuf=rcvbuf)
+        if read:
+            peer.start_reading()
+        peer.send(f"{name}\n")
+        self.wait_consumed(peer)
+        return peer
+
+    def wait_consumed(
+        self, peer: TcpPeer, timeout: float = CONSUME_TIMEOUT, hint: Hint | None = None
+    ) -> None:
+        """Block until the server has read everything `peer` sent (its recv returned it).
+
+        This is the synchronisation point that lets a server without framing keep its
+        core points: the next chunk is only sent once the previous one was read. `hint`:
+        the check's own idea of why reading stopped (its input may have killed the thread).
+        A UDP peer has no connection of its own: see `wait_udp_consumed`.
+        """
+        if isinstance(peer, UdpPeer):
+            self._wait_datagrams_read(peer, timeout, hint)
+            return
+        deadline = time.monotonic() + timeout
+        local = peer.local_port
+        quiet = self.quiet()
+        while True:
+            entries = self.box.netstat()
+            if entries is None:  # no socket table on this system: give the server a moment
+                time.sleep(0.05)
+                return
+            if connection_consumed(entries, self.port, local):
+                return
+            if time.monotonic() > deadline or quiet():
+                self.fail_if_dead()
+                raise CheckFailed(
+                    Text(
+                        f"сервер не прочитал данные от {peer.name}"
+                        + quiet_reason(quiet, timeout).ru,
+                        f"the server did not read what {peer.name} sent"
+                        + quiet_reason(quiet, timeout).en,
+                    ),
+                    hint=hint or NOBODY_READS,
+                )
+            time.sleep(POLL)
+
+    def _wait_datagrams_read(self, peer: UdpPeer, timeout: float, hint: Hint | None) -> None:
+        if wait_udp_consumed(self.box, self.entry, timeout):
+            return
+        self.fail_if_dead()
+        raise CheckFailed(
+            Text(
+                f"сервер за {timeout:.0f} с не прочитал датаграмму от {peer.name}",
+                f"the server did not read {peer.name}'s datagram within {timeout:.0f}s",
+            ),
+            hint=hint or UDP_NOT_READING,
+        )
+
+    def alive(self) -> bool:
+        return not self.box.exited.is_set()
+
+    def fail_if_dead(self) -> None:
+        if self.box.exited.wait(0.05) and self.box.exit_status is not None:
+            raise CheckFailed(
+                Text(
+                    f"сервер завершился (код {self.box.exit_status})",
+                    f"the server exited (status {self.box.exit_status})",
+                ),
+                hint=SERVER_EXITED,
+            )
+
+
+def wait_udp_consumed(
+    box: Sandbox, entry: SocketEntry, timeout: float = CONSUME_TIMEOUT, idle: float = 1.0
+) -> bool:
+    """Wait until the program has read every datagram waiting at its UDP socket `entry`
+    and finished handling them; False at the deadline or when the program is gone.
+
+    The UDP counterpart of `Server.wait_consumed`: the socket table's receive queue of
+    the server's one socket drops to zero once recvfrom() took everything. Reading is
+    not handling yet, and a server may hand each datagram to a thread of its own, so
+    then wait (at most `idle` seconds) until no thread of the program is running.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if box.exited.is_set():
+            return False
+        entries = box.netstat()
+        if entries is None:  # no socket table on this system: give the server a moment
+            time.sleep(0.05)
+            return True
+        # No socket at all (None) is not "read": the program closed it or is dying.
+        if datagrams_consumed(entries, entry.local_ip, entry.local_port):
+            break
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL)
+    end = time.monotonic() + idle
+    while "R" in box.thread_states() and time.monotonic() < end:
+        time.sleep(POLL)
+    return not box.exited.is_set()

@@ -1,0 +1,31 @@
+"""What is graded: the student's folder, its server and client, and what their source says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.source import MAX_PORTS, SourceFacts, SyntaxProblem
+
+
+@dataclass
+class Submission:
+    path: Path
+    server: Path | None
+    client: Path | None
+    implementation: str  # "tcp" or "udp"
+    server_facts: SourceFacts = field(default_factory=SourceFacts)
+    client_facts: SourceFacts = field(default_factory=SourceFacts)
+    # Files the student's interpreter cannot compile, by file name (filled by the runner).
+    syntax: dict[str, SyntaxProblem] = field(default_factory=dict)
+
+    def client_ports(self) -> list[int]:
+        """Where the student's client may connect: the course's ports, then the ports its
+        own source and its own server's source name (a client meets its own server)."""
+        ports = [9090, 9091, *self.client_facts.ports, *self.server_facts.ports]
+        return list(dict.fromkeys(ports))[: MAX_PORTS + 2]
+
+    def handshake(self) -> str | None:
+        """The word the student's client waits for before it sends its nickname ("NICK")."""
+        words = self.client_facts.handshake_words
+        return words[0] if words else None
