@@ -17,10 +17,12 @@ is torn down when it ends, whatever happened.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import NoReturn
 
-from autograder.hints.lesson04 import NOTHING_TO_OTHERS
+from autograder.hints.common import TCP_SERVER, ServerHints
 from autograder.i18n import Text
 from autograder.launch import Launcher
 from autograder.peers import TcpPeer
@@ -37,6 +39,15 @@ from autograder.verdicts import (
 
 
 @dataclass
+class Part:
+    """A step of a check as it went: `failure` is None once it passed."""
+
+    title: Text
+    weight: float
+    failure: CheckFailed | None = None
+
+
+@dataclass
 class CheckContext(Launcher):
     """Everything one check may use; cleans up after it."""
 
@@ -50,10 +61,30 @@ class CheckContext(Launcher):
         expected: Text | None = None,
         received: str | Text | None = None,
         hint: Hint | None = None,
-    ) -> None:
-        if self._server is not None:
-            self._server.fail_if_dead()
-        raise CheckFailed(message, expected, received, hint)
+        *,
+        blocking: bool = True,
+        if_dead: str = "blame",
+    ) -> NoReturn:
+        """Stop the check (or the step it is in): `message` says what happened, `expected`
+        what should have, `received` what came, `hint` the likely bug.
+
+        `blocking=False`: a failure of this check's own point; the checks that depend on
+        it still run. `if_dead`: what a server of this check that has exited means here:
+        "blame" (it is the failure, named from its state: its exit, its traceback), or
+        "note" (this failure and its hint stand; the message says the server exited,
+        for a check whose own input is the likely cause).
+        """
+        server = self._server
+        if server is not None and if_dead == "note":
+            if server.box.exited.wait(0.05) and server.box.exit_status is not None:
+                status = server.box.exit_status
+                message = Text(
+                    f"{message.ru} — сервер завершился (код {status})",
+                    f"{message.en} — the server exited (status {status})",
+                )
+        elif server is not None:
+            server.fail_if_dead()
+        raise CheckFailed(message, expected, received, hint, blocking=blocking)
 
     def expect(
         self,
@@ -62,22 +93,20 @@ class CheckContext(Launcher):
         expected: Text,
         hint: Hint,
         timeout: float = EXPECT_TIMEOUT,
-        exclude=None,
-        silence_expected: bool = False,
+        exclude: re.Pattern[str] | None = None,
         nothing_hint: Hint | None = None,
     ) -> str:
         """Wait for a segment with every needle at `peer`, or fail with what came.
 
-        `nothing_hint`: what a user who got nothing at all in the whole check means, in
-        the words of the check's protocol (the TCP one by default)."""
+        `nothing_hint`: the likely bug when this user got nothing at all during the whole
+        check (the server sends nothing to others), whatever this expectation was about;
+        None where nothing is exactly the expectation's own symptom (a join notice, the
+        first thing a user may ever receive)."""
         quiet = self.quiet()
         found = peer.expect(*needles, timeout=timeout, exclude=exclude, give_up=quiet)
         if found is None:
-            # A user who got nothing at all in the whole check: the server sends nothing
-            # to others, whatever this expectation was about (except a join notice, the
-            # first thing a user may ever receive: nothing is exactly its symptom).
-            if peer.received_bytes == 0 and peer.name != "server" and not silence_expected:
-                hint = nothing_hint or NOTHING_TO_OTHERS
+            if peer.received_bytes == 0 and nothing_hint is not None:
+                hint = nothing_hint
             came = peer.received_since_mark()
             self.fail(
                 Text(
@@ -88,15 +117,24 @@ class CheckContext(Launcher):
                 excerpt(came) if came else None,
                 hint,
             )
-            raise AssertionError("unreachable")
         return found.segment
 
     @contextlib.contextmanager
-    def step(self, weight: float, title: Text) -> Iterator[None]:
-        """A part of a check worth `weight` of its points; a failure here is recorded."""
+    def step(self, weight: float, title: Text, required: bool = False) -> Iterator[Part]:
+        """A part of the check worth `weight` of its points.
+
+        A failure in it is recorded and the check goes on (unless the server died: then
+        nothing more can be judged). `required`: the rest cannot be judged without this
+        part, so its failure is the check's own and ends it. After the block, the yielded
+        `Part` says how it went.
+        """
+        part = Part(title, weight)
         try:
-            yield
+            yield part
         except CheckFailed as failure:
+            part.failure = failure
+            if required:
+                raise
             self.steps.append(StepResult(title, weight, False, failure))
             if isinstance(failure, StudentProgramMissing) or (
                 self._server is not None and not self._server.alive()
@@ -105,11 +143,18 @@ class CheckContext(Launcher):
         else:
             self.steps.append(StepResult(title, weight, True))
 
-    def soft_fail(self, message: Text, hint: Hint) -> None:
-        """Fail this check without skipping the checks that depend on it."""
-        failure = CheckFailed(message, hint=hint)
-        failure.blocking = False
-        raise failure
+    def not_tried(
+        self,
+        weight: float,
+        title: Text,
+        reason: Text,
+        hint: Hint | None,
+        expected: Text | None = None,
+    ) -> None:
+        """A part of the check that was not tried, because an earlier one showed it cannot
+        pass (it would only wait for nothing): failed, with `reason` and `hint`."""
+        failure = CheckFailed(reason, expected, hint=hint)
+        self.steps.append(StepResult(title, weight, False, failure))
 
     def quiet(self) -> Quiescence | None:
         """A detector of the student's program going quiet, for a wait that may end early:
@@ -118,7 +163,7 @@ class CheckContext(Launcher):
             return self._server.quiet()
         return self._client.quiet() if self._client is not None else None
 
-    def skip(self, reason: Text) -> None:
+    def skip(self, reason: Text) -> NoReturn:
         """Stop: this check cannot judge its point here (the reason names what is missing)."""
         raise CheckSkipped(reason)
 
@@ -145,11 +190,15 @@ class CheckSpec:
 
 
 class CheckSet:
-    """The checks of one lesson and implementation, in registration order."""
+    """The checks of one lesson and implementation, in registration order; `server_hints`
+    are the words its checks use for a server that dies, stops reading or does not start."""
 
-    def __init__(self, lesson: str, implementation: str = "tcp") -> None:
+    def __init__(
+        self, lesson: str, implementation: str = "tcp", server_hints: ServerHints = TCP_SERVER
+    ) -> None:
         self.lesson = lesson
         self.implementation = implementation
+        self.server_hints = server_hints
         self.checks: dict[str, CheckSpec] = {}
 
     def check(

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.hints.common import NO_CLIENT_FILE, NOT_LISTENING, startup_hint
+from autograder.hints.common import NO_CLIENT_FILE, NOT_LISTENING, TCP_SERVER, ServerHints
 from autograder.i18n import Text
 from autograder.netstat import SocketEntry
 from autograder.peers import UdpPeer
@@ -36,7 +36,7 @@ from autograder.sandbox import (
 from autograder.session import Session
 from autograder.source import SyntaxProblem
 from autograder.submission import Submission
-from autograder.verdicts import CheckFailed, StudentProgramMissing
+from autograder.verdicts import CheckFailed, ProgramFailed, StudentProgramMissing
 
 READY_TIMEOUT = 5.0  # seconds a server gets to start listening
 START_STRETCH = 3.0  # ... stretched up to this many times while it computes on a busy machine
@@ -58,6 +58,8 @@ class Launcher(Session):
     _client: ClientProgram | None = None  # the student's client this check drives, if any
     _port_locks: list[PortLock] = field(default_factory=list)
     _locked_ports: set[int] = field(default_factory=set)
+    # The words for a server that dies, stops reading or does not start (its protocol's).
+    server_hints: ServerHints = TCP_SERVER
 
     # --- programs ----------------------------------------------------------------------
     def _program_argv(self, path: Path, box: Sandbox) -> list[str]:
@@ -97,7 +99,7 @@ class Launcher(Session):
             self.transcript.add("grader", Text(f"запускаем {path.name}", f"start {path.name}"))
             box.start(self._program_argv(path, box), minimal_environment(box.home))
             try:
-                entry = wait_listening(box, protocol, syntax=problem)
+                entry = wait_listening(box, protocol, syntax=problem, hints=self.server_hints)
             except CheckFailed:
                 taken = shared_host and "Address already in use" in box.stderr_text()
                 if probe or not taken or time.monotonic() > deadline:
@@ -148,7 +150,7 @@ class Launcher(Session):
                 f"the server listens on {entry.local_ip}:{entry.local_port}",
             ),
         )
-        return Server(self, box, entry)
+        return Server(self, box, entry, self.server_hints)
 
     def _retire(self, box: Sandbox) -> None:
         """Stop a program of this check for good, before the check ends."""
@@ -338,6 +340,7 @@ def wait_listening(
     protocol: str = "tcp",
     timeout: float = READY_TIMEOUT,
     syntax: SyntaxProblem | None = None,
+    hints: ServerHints = TCP_SERVER,
 ) -> SocketEntry:
     """Wait until the program has a listening TCP (or bound UDP) socket; never connects."""
     start = time.monotonic()
@@ -348,12 +351,12 @@ def wait_listening(
             preferred = [e for e in entries if e.local_port in (box.port, 9090)]
             return (preferred or entries)[0]
         if box.exited.is_set():
-            raise CheckFailed(
+            raise ProgramFailed(
                 Text(
                     f"сервер завершился при запуске (код {box.exit_status})",
                     f"the server exited while starting (status {box.exit_status})",
                 ),
-                hint=startup_hint(box.exit_status, box.stderr_text(), syntax),
+                hint=hints.startup(box.exit_status, box.stderr_text(), syntax),
             )
         now = time.monotonic()
         if now > deadline:
@@ -365,7 +368,7 @@ def wait_listening(
                 # one, so the verdict does not depend on what else the machine runs.
                 deadline = now + 0.2
                 continue
-            raise CheckFailed(
+            raise ProgramFailed(
                 Text(
                     f"сервер не начал слушать порт за {timeout:.0f} с"
                     + (f" (занят вычислениями: {cpu:.1f} с CPU)" if busy else ""),

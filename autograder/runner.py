@@ -335,7 +335,7 @@ def _run_all(
                     if progress:
                         progress.finished(results[item.id])
                     continue
-                ctx = CheckContext(factory, submission)
+                ctx = CheckContext(factory, submission, server_hints=checks.server_hints)
                 future = pool.submit(_started, progress, spec, item, ctx)
                 running[future] = (item, ctx, time.monotonic() + CHECK_DEADLINE)
             if not running:

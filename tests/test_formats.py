@@ -36,7 +36,7 @@ from autograder.formats import (
     to_junit_xml,
     to_markdown,
 )
-from autograder.hints import lesson04 as hints
+from autograder.hints.common import SPLIT_CHARACTER
 from autograder.i18n import Text
 from autograder.results import CheckResult, GradeReport
 from autograder.rubric import rubric_for_lesson
@@ -67,7 +67,7 @@ def build_report(implementation: str = "tcp", interrupted: bool = False) -> Grad
                     message=Text("символ разрезан", "a character was split"),
                     expected=Text('у bob строка "alice: ёлка"', 'bob gets "alice: ёлка"'),
                     received="alice: \ufffd\ufffdлка",
-                    hint=hints.SPLIT_UTF8,
+                    hint=SPLIT_CHARACTER,
                     transcript=[(0.01, "alice", Text('отправляет b"\\xd1"', 'sends b"\\xd1"'))],
                     stderr="Traceback (most recent call last):\nUnicodeDecodeError: " + NASTY,
                     steps=[

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.hints import lesson04 as hints
+from autograder.hints.common import SPLIT_CHARACTER
 from autograder.i18n import Text
 from autograder.report import render_terminal, to_json
 from autograder.results import CheckResult, GradeReport
@@ -33,7 +33,7 @@ def sample_report() -> GradeReport:
                     message=Text("символ разрезан", "a character was split"),
                     expected=Text('у bob строка "alice: ёлка"', 'bob gets "alice: ёлка"'),
                     received="",
-                    hint=hints.SPLIT_UTF8,
+                    hint=SPLIT_CHARACTER,
                     transcript=[(0.01, "alice", Text('отправляет b"\\xd1"', 'sends b"\\xd1"'))],
                     stderr=TRACEBACK,
                 )
@@ -86,7 +86,7 @@ def test_json_has_the_documented_contract() -> None:
         assert check["status"] in {"passed", "failed", "skipped", "error"}
     utf8 = next(c for c in data["checks"] if c["id"] == "utf8")
     assert (
-        utf8["hint"].startswith("Chunks are decoded")
+        utf8["hint"].startswith("A letter split between two recv() calls")
         and "UnicodeDecodeError" in utf8["stderr_tail"]
     )
     assert utf8["docs"].endswith("common-bugs.en.md#split-utf8")  # the report's language

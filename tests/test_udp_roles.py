@@ -40,7 +40,7 @@ try:
     client.type("alice")
     first = client.first_datagram()
     client.send("hello back")
-    printed = client.wait_output("got: hello back", timeout=5)
+    printed = client.wait_printed("got: hello back", timeout=5)
     print(json.dumps({"text": first.text, "local": first.local, "printed": printed}))
 finally:
     ctx.close()

@@ -9,16 +9,35 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import quiescence
 from autograder.context import CheckContext
-from autograder.hints import lesson04 as hints
-from autograder.hints.common import syntax_hint
+from autograder.hints.common import NO_ACCEPT, RANDOM_PORT, syntax_hint
+from autograder.hints.lesson04 import (
+    ECHO_ONLY,
+    NO_BROADCAST,
+    NO_SENDER_NAME,
+    NOTHING_TO_OTHERS,
+    REQUIRED_MODULES,
+)
 from autograder.i18n import Text
 from autograder.peers import TcpPeer, UdpPeer
 from autograder.programs.server import Server
 from autograder.quiescence import quiet_reason
-from autograder.sandbox import Sandbox
 from autograder.textmatch import clean, complete_lines, excerpt, find_segment
 from autograder.verdicts import CheckFailed, Hint
+
+# What several lessons send the same way: one line in three pieces, as TCP may cut it...
+FRAGMENTS = ("frag", "mented mess", "age\n")
+FRAGMENTED = "fragmented message"  # ... and how it must arrive
+SPLIT_LINE = "ёлка и 🎄"  # a line whose "ё" and "🎄" `split_pieces` cuts in two
+
+
+def split_pieces(line: str = SPLIT_LINE) -> list[bytes]:
+    """`line` and its newline in UTF-8, cut in three: inside its first letter and inside
+    its emoji (a strict decode() of a piece fails, or gives "�")."""
+    data = f"{line}\n".encode()
+    emoji_at = data.index("🎄".encode())
+    return [data[:1], data[1 : emoji_at + 2], data[emoji_at + 2 :]]
 
 
 @dataclass(frozen=True)
@@ -30,7 +49,7 @@ class DeliveryHints:
     echo_only: Hint  # the text went back to its sender only
 
 
-TCP_DELIVERY = DeliveryHints(hints.NO_BROADCAST, hints.NO_SENDER_NAME, hints.ECHO_ONLY)
+TCP_DELIVERY = DeliveryHints(NO_BROADCAST, NO_SENDER_NAME, ECHO_ONLY)
 
 
 def missing_hint(
@@ -108,9 +127,9 @@ def delivery_hint(sender: TcpPeer, receiver: TcpPeer, text: str, default: Hint) 
     if text in got:
         return default
     if text in clean(sender.text):
-        return hints.ECHO_ONLY
+        return ECHO_ONLY
     if receiver.received_bytes == 0 or sender.name not in got:
-        return hints.NOTHING_TO_OTHERS
+        return NOTHING_TO_OTHERS
     return default
 
 
@@ -136,6 +155,29 @@ def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
+def starts(ctx: CheckContext) -> None:
+    """The server starts, listens on its port and accepts a connection."""
+    server = ctx.server()
+    peer = server.open("probe")
+    deadline = time.monotonic() + 3
+    while True:
+        entries = server.box.netstat() or []
+        waiting = [e.rx_queue for e in entries if e.listening and e.local_port == server.port]
+        if not waiting or waiting[0] == 0 or server.box.isolation != "netns":
+            break
+        if time.monotonic() > deadline:
+            ctx.fail(
+                Text(
+                    "сервер не принял соединение за 3 с",
+                    "the server did not accept a connection within 3s",
+                ),
+                hint=NO_ACCEPT,
+            )
+        time.sleep(0.005)
+    peer.close()
+    judge_port(ctx, server)
+
+
 def judge_port(ctx: CheckContext, server: Server) -> None:
     """A server on another port than 9090: fine if the port is fixed (clients written for
     it find it again, noted), wrong if random (the source binds port 0, or a second
@@ -159,12 +201,13 @@ def judge_port(ctx: CheckContext, server: Server) -> None:
             again = server.port
         random_port = again != server.port
     if random_port:
-        ctx.soft_fail(
+        ctx.fail(
             Text(
                 f"сервер слушает случайный порт ({server.port}; при каждом запуске другой)",
                 f"the server listens on a random port ({server.port}; another one each start)",
             ),
-            hints.RANDOM_PORT,
+            hint=RANDOM_PORT,
+            blocking=False,
         )
     ctx.note(
         Text(
@@ -175,41 +218,9 @@ def judge_port(ctx: CheckContext, server: Server) -> None:
 
 
 def settle(peers: list[TcpPeer], quiet: float = 0.1, limit: float = 1.0) -> None:
-    """Wait until nothing new arrives at `peers` for `quiet` seconds (at most `limit`).
-
-    Used where the server may or may not send something (a join notice, a welcome) and
-    no event tells us it is done: a bounded quiet period, not a fixed sleep.
-    """
-    end = time.monotonic() + limit
-    last = [p.received_bytes for p in peers]
-    quiet_since = time.monotonic()
-    while time.monotonic() < end:
-        time.sleep(0.02)
-        now = [p.received_bytes for p in peers]
-        if now != last:
-            last, quiet_since = now, time.monotonic()
-        elif time.monotonic() - quiet_since >= quiet:
-            return
-
-
-def spinning(
-    box: Sandbox, window: float = 0.2, samples_wanted: int = 6, limit: float = 2.0
-) -> bool:
-    """Is a thread of the program busy nearly all the time (a loop that never blocks, e.g.
-    on recv() == b'')? At least `window` seconds and `samples_wanted` looks at its threads:
-    on a loaded machine one look may take longer than the window, and two looks prove
-    nothing. A runnable thread waiting for a core is busy too, so load cannot hide it."""
-    samples = busy = 0
-    started = time.monotonic()
-    while True:
-        elapsed = time.monotonic() - started
-        if (elapsed >= window and samples >= samples_wanted) or elapsed > limit:
-            break
-        states = box.thread_states()
-        samples += 1
-        busy += "R" in states
-        time.sleep(0.02)
-    return samples > 2 and busy / samples >= 0.6
+    """Wait until nothing new arrives at `peers` for `quiet` seconds (at most `limit`):
+    a join notice or a welcome the server may or may not send (see quiescence.settle)."""
+    quiescence.settle(lambda: [p.received_bytes for p in peers], quiet, limit)
 
 
 IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
@@ -225,24 +236,6 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module.split(".")[0])
     return found
-
-
-SYNTAX_ERROR = Hint(
-    Text(
-        "Файл не разбирается Python: исправьте синтаксическую ошибку (строка указана).",
-        "Python cannot parse the file: fix the syntax error (the line is shown).",
-    ),
-    "syntax-error",
-)
-
-
-REQUIRED_MODULES = Hint(
-    Text(
-        "Задание требует сокеты (socket) и поток на каждого клиента (threading).",
-        "The assignment asks for sockets (socket) and a thread per client (threading).",
-    ),
-    "requirements",
-)
 
 
 def static_requirements(
@@ -269,7 +262,7 @@ def static_requirements(
                     f"{path.name}, line {problem.lineno}: syntax error: {problem.message}",
                 ),
                 received=problem.text.strip() or None,
-                hint=syntax_hint(problem) if problem.accepted_by else SYNTAX_ERROR,
+                hint=syntax_hint(problem),
             )
         try:
             found = imported_modules(path)

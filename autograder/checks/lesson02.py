@@ -29,445 +29,52 @@ import threading
 import time
 from collections.abc import Iterator
 
-from autograder.checks import lesson04
-from autograder.checks.common import spinning
+from autograder.checks.common import FRAGMENTED, FRAGMENTS, SPLIT_LINE, split_pieces, starts
 from autograder.context import CheckContext, CheckSet
-from autograder.hints import lesson04 as hints
-from autograder.hints.common import syntax_hint
+from autograder.hints.common import (
+    CRASHED,
+    NOT_UTF8,
+    SPLIT_CHARACTER,
+    syntax_hint,
+)
+from autograder.hints.lesson02 import (
+    ACCEPTS_AGAIN,
+    BLOCKS_IN_INPUT,
+    COALESCED_AS_ONE,
+    ENCODE_UTF8,
+    EOF_ERROR,
+    EOF_IGNORED,
+    EOF_SPINS,
+    FATAL_STDIN,
+    KEYBOARD_INTERRUPT,
+    NO_EXIT,
+    NO_NEWLINE_SENT,
+    NO_NOTICE,
+    NO_RECEIVER,
+    NO_SEND,
+    NOT_PRINTED,
+    NOT_RECEIVED_AT_ALL,
+    PEER_LEFT,
+    PEER_LEFT_SPINS,
+    PIECES_AS_LINES,
+    STILL_RUNNING,
+    TAKES_TURNS_RECEIVING,
+    TRACEBACK_AT_END,
+    TWO_CLIENTS,
+)
 from autograder.i18n import Text
-from autograder.netstat import connection_consumed
 from autograder.peers import TcpPeer, describe_bytes
 from autograder.programs.clients import ClientProgram
+from autograder.programs.console import ConsoleProgram
 from autograder.programs.server import Server
-from autograder.quiescence import Quiescence, quiet_reason
+from autograder.quiescence import quiet_reason, spinning
 from autograder.sandbox import Sandbox
-from autograder.textmatch import clean, excerpt
-from autograder.verdicts import CheckFailed, Hint, StepResult
+from autograder.textmatch import excerpt
+from autograder.verdicts import CheckFailed, Hint
 
 CHECKS = CheckSet("02", "tcp")
 EXPECT = 3.0  # seconds a line gets to be printed or to arrive (ends early once quiet)
 ENDING = 3.0  # seconds a program gets to close the connection and end (the same)
-
-# --- the likely bugs -------------------------------------------------------------------
-NO_ACCEPT = Hint(
-    Text(
-        "Соединение ждёт в очереди: сервер не вызывает accept().",
-        "The connection waits in the queue: the server never calls accept().",
-    ),
-    "accept-loop",
-)
-NO_RECEIVER = Hint(
-    Text(
-        "Пока главный поток ждёт input(), сокет никто не читает: строка от собеседника даже "
-        "не принята. Запустите поток-получатель: threading.Thread(target=receive_loop, "
-        "args=(sock,), daemon=True).start(), в нём — цикл recv() и печать.",
-        "Nobody reads the socket while the main thread waits in input(): the line from the "
-        "other side is not even received. Start a receiving thread: "
-        "threading.Thread(target=receive_loop, args=(sock,), daemon=True).start(), looping "
-        "recv() and printing.",
-    ),
-    "full-duplex",
-)
-NOT_PRINTED = Hint(
-    Text(
-        "Программа приняла строку, но ничего не напечатала: печатайте каждую принятую строку "
-        'сразу, в потоке-получателе: print(f"Собеседник: {text}", flush=True).',
-        "The program received the line but printed nothing: print every received line at "
-        'once, in the receiving thread: print(f"Собеседник: {text}", flush=True).',
-    ),
-    "full-duplex",
-)
-TAKES_TURNS_RECEIVING = Hint(
-    Text(
-        "Первая строка напечатана, а вторую программа даже не прочитала: после каждой "
-        "принятой строки она ждёт input() и только потом снова вызывает recv() — стороны "
-        "говорят по очереди. Принимайте в отдельном потоке, в цикле.",
-        "The first line was printed, the second was not even read: after each line that "
-        "comes, the program waits in input() before it calls recv() again, so the two "
-        "sides take turns. Receive in a thread of its own, in a loop.",
-    ),
-    "full-duplex",
-)
-NO_SEND = Hint(
-    Text(
-        "Набранная строка не дошла до собеседника, даже когда он сам что-то прислал: главный "
-        "поток в цикле читает input() и отправляет каждую строку: "
-        'sock.sendall((line + "\\n").encode()).',
-        "A typed line did not reach the other side, not even once it said something itself: "
-        "the main thread loops over input() and sends every line: "
-        'sock.sendall((line + "\\n").encode()).',
-    ),
-    "full-duplex",
-)
-NO_EXIT = Hint(
-    Text(
-        "После exit программа не закрыла соединение и не завершилась. На line.strip() == "
-        '"exit" выйдите из цикла ввода, затем sock.shutdown(socket.SHUT_RDWR) (он отправляет '
-        "собеседнику FIN и будит поток-получатель, ждущий в recv()) и sock.close(); поток-"
-        "получатель с daemon=True не держит процесс.",
-        "After exit the program neither closed the connection nor ended. On line.strip() "
-        '== "exit" leave the input loop, then sock.shutdown(socket.SHUT_RDWR) (it sends the '
-        "other side a FIN and wakes the receiving thread blocked in recv()) and sock.close(); "
-        "a daemon=True receiving thread does not keep the process alive.",
-    ),
-    "leaving",
-)
-STILL_RUNNING = Hint(
-    Text(
-        "Соединение закрыто, а процесс работает дальше: его держит поток-получатель без "
-        "daemon=True (или главный поток ждёт его в join()). Сделайте поток daemon=True; "
-        "shutdown() будит его recv().",
-        "The connection is closed but the process goes on: a receiving thread without "
-        "daemon=True keeps it alive (or the main thread waits for it in join()). Make the "
-        "thread daemon=True; shutdown() wakes its recv().",
-    ),
-    "leaving",
-)
-EOF_IGNORED = Hint(
-    Text(
-        "Ввод закончился (Ctrl+D), а программа не закрыла соединение и не завершилась: "
-        'input() бросает EOFError (sys.stdin.readline() возвращает ""), а программа этого не '
-        "замечает или ждёт чего-то ещё. Конец ввода — то же, что exit: выйдите из цикла "
-        "ввода, shutdown() и close().",
-        "The input ended (Ctrl-D) and the program neither closed the connection nor "
-        'ended: input() raises EOFError (sys.stdin.readline() returns ""), and the program '
-        "does not notice or waits for something else. The end of input means exit: leave "
-        "the input loop, shutdown() and close().",
-    ),
-    "leaving",
-)
-EOF_ERROR = Hint(
-    Text(
-        "В конце ввода (Ctrl+D, закрытый stdin) input() бросает EOFError: поймайте его и "
-        "выйдите так же, как по exit.",
-        "At the end of input (Ctrl-D, a closed stdin) input() raises EOFError: catch it "
-        "and leave just as on exit.",
-    ),
-    "leaving",
-)
-EOF_SPINS = Hint(
-    Text(
-        "Ввод закончился, а цикл ввода крутится вхолостую: input() сразу и снова бросает "
-        'EOFError (или sys.stdin.readline() возвращает ""). Конец ввода — то же, что exit: '
-        "выйдите из цикла.",
-        "The input ended and the input loop spins: input() raises EOFError (or "
-        'sys.stdin.readline() returns "") at once, again and again. The end of input means '
-        "the same as exit: leave the loop.",
-    ),
-    "leaving",
-)
-FATAL_STDIN = Hint(
-    Text(
-        "Python аварийно прервал программу при выходе («Fatal Python error: … could not "
-        "acquire lock for <stdin>»): главный поток закончился, пока другой поток ещё ждал в "
-        "input(). Когда собеседник ушёл, завершайте весь процесс из потока-получателя: "
-        "sys.stdout.flush(); os._exit(0).",
-        "Python aborted the program at exit ('Fatal Python error: ... could not acquire "
-        "lock for <stdin>'): the main thread ended while another thread still waited in "
-        "input(). When the other side leaves, end the whole process from the receiving "
-        "thread: sys.stdout.flush(); os._exit(0).",
-    ),
-    "leaving",
-)
-PEER_LEFT = Hint(
-    Text(
-        "Собеседник закрыл соединение, а программа не завершилась. recv() в потоке-"
-        'получателе вернёт b"" (а при обрыве бросит OSError): сообщите об этом и завершите '
-        "весь процесс — sys.stdout.flush(); os._exit(0). sys.exit() в потоке завершает "
-        "только этот поток, "
-        "а главный остаётся в input(); и пока главный поток ждёт input(), заметить уход "
-        "собеседника может только поток-получатель.",
-        "The other side closed the connection and the program did not end. recv() in the "
-        'receiving thread returns b"" (or raises OSError on a reset): say so and end the '
-        "whole process, sys.stdout.flush(); os._exit(0). sys.exit() in a thread ends only "
-        "that thread while the main thread "
-        "stays in input(); and while the main thread waits in input(), only a receiving "
-        "thread can notice the other side leave.",
-    ),
-    "leaving",
-)
-PEER_LEFT_SPINS = Hint(
-    Text(
-        "Собеседник закрыл соединение, а цикл приёма не остановился: recv() снова и снова "
-        'возвращает b"" (программа печатает пустые сообщения или ест 100% процессора). На '
-        'b"" — выйти из цикла, сообщить об уходе и завершиться.',
-        "The other side closed the connection and the receiving loop did not stop: recv() "
-        'returns b"" again and again (the program prints empty messages or burns 100% CPU). '
-        'On b"": leave the loop, say the other side left, and end.',
-    ),
-    "empty-recv",
-)
-NO_NOTICE = Hint(
-    Text(
-        "После ухода собеседника программа ничего не напечатала: сообщите, что он ушёл "
-        '(например, print("Собеседник вышел из чата.", flush=True)), и завершитесь.',
-        "After the other side left the program printed nothing: say that it left (e.g. "
-        'print("Собеседник вышел из чата.", flush=True)) and end.',
-    ),
-    "leaving",
-)
-CRASHED = Hint(
-    Text(
-        "Программа упала: причина — в последней строке трассировки ниже.",
-        "The program crashed: the cause is on the last line of the traceback below.",
-    ),
-    "server-exits",
-)
-PIECES_AS_LINES = Hint(
-    Text(
-        "Строка, пришедшая тремя кусками, напечатана как несколько: программа печатает "
-        'каждый recv() как сообщение. Копите байты в буфере, режьте по b"\\n" и печатайте '
-        "целые строки (receive_loop, шаг 2).",
-        "A line that came in three pieces was printed as several: the program prints each "
-        'recv() as a message. Keep a byte buffer, cut it at b"\\n" and print whole lines '
-        "(receive_loop, step 2).",
-    ),
-    "recv-is-not-a-message",
-)
-COALESCED_AS_ONE = Hint(
-    Text(
-        "Две строки, пришедшие одним recv(), напечатаны как одно сообщение: подпись "
-        "собеседника есть только у первой (или обе на одной строке). Делите буфер по "
-        'b"\\n" и печатайте каждую строку отдельно.',
-        "Two lines that came in one recv() were printed as one message: only the first has "
-        'the other side\'s label (or both share a line). Split the buffer at b"\\n" and '
-        "print each line by itself.",
-    ),
-    "recv-is-not-a-message",
-)
-NO_NEWLINE_SENT = Hint(
-    Text(
-        'Набранные строки уходят без "\\n": другая сторона (программы курса, nc) не видит, '
-        "где кончается строка, и ничего не печатает или склеивает строки. Отправляйте "
-        '(line + "\\n").encode().',
-        'Typed lines go out without "\\n": the other side (the course\'s programs, nc) '
-        "cannot tell where a line ends, and prints nothing or glues lines together. Send "
-        '(line + "\\n").encode().',
-    ),
-    "recv-is-not-a-message",
-)
-NOT_UTF8 = Hint(
-    Text(
-        "Кириллица или эмодзи напечатаны испорченными (или не напечатаны): декодируйте "
-        'принятые байты как UTF-8 — decode("utf-8", errors="replace"), а не "ascii" или '
-        '"latin-1".',
-        "Cyrillic or emoji were printed broken (or not at all): decode the bytes received "
-        'as UTF-8, decode("utf-8", errors="replace"), not "ascii" or "latin-1".',
-    ),
-    "split-utf8",
-)
-SPLIT_CHARACTER = Hint(
-    Text(
-        "Буква, разрезанная между двумя recv(), сломала строку: chunk.decode() половины "
-        "буквы бросает UnicodeDecodeError (поток-получатель падает) или даёт «�». "
-        'Декодируйте целые строки, разрезав байты по b"\\n".',
-        "A letter split between two recv() calls broke the line: chunk.decode() of half a "
-        "letter raises UnicodeDecodeError (the receiving thread dies) or gives '�'. Decode "
-        'whole lines, after cutting the bytes at b"\\n".',
-    ),
-    "split-utf8",
-)
-ENCODE_UTF8 = Hint(
-    Text(
-        'Набранная кириллица пришла не в UTF-8: кодируйте набранные строки line.encode("utf-8").',
-        'Typed Cyrillic did not arrive as UTF-8: encode typed lines with line.encode("utf-8").',
-    ),
-    "split-utf8",
-)
-NOT_RECEIVED_AT_ALL = Hint(
-    Text(
-        "Программа вообще не читает сокет: строка собеседника не принята ни пока программа "
-        "ждёт ввода, ни после Enter. Нужен цикл recv() в потоке-получателе: "
-        "threading.Thread(target=receive_loop, args=(sock,), daemon=True).start(), в нём — "
-        "recv() и печать каждой строки.",
-        "The program does not read the socket at all: the other side's line is not received "
-        "while it waits for input, nor after Enter. It needs a recv() loop in a receiving "
-        "thread: threading.Thread(target=receive_loop, args=(sock,), daemon=True).start(), "
-        "receiving and printing every line.",
-    ),
-    "full-duplex",
-)
-BLOCKS_IN_INPUT = Hint(
-    Text(
-        "Строка собеседника напечатана, только когда оператор нажал Enter: программа "
-        "читает сокет между двумя вызовами input(), а пока она ждёт ввода, приём стоит. "
-        "Принимайте и печатайте в отдельном потоке-получателе: "
-        "threading.Thread(target=receive_loop, args=(sock,), daemon=True).start().",
-        "The other side's line was printed only once the operator pressed Enter: the "
-        "program reads the socket between two input() calls, and while it waits for input, "
-        "nothing is received. Receive and print in a receiving thread of its own: "
-        "threading.Thread(target=receive_loop, args=(sock,), daemon=True).start().",
-    ),
-    "full-duplex",
-)
-TWO_CLIENTS = Hint(
-    Text(
-        "Сервер принял второго клиента, пока первый ждал ответа: он ждёт двух клиентов и "
-        "передаёт строки между ними. В уроке 02 собеседник клиента — оператор сервера: сервер "
-        "принимает одного клиента, печатает его строки и отправляет ему набранное на своей "
-        "клавиатуре.",
-        "The server accepted a second client while the first waited: it waits for two "
-        "clients and passes lines between them. In lesson 02 the client's other side is "
-        "the server's operator: the server accepts one client, prints its lines and sends "
-        "it what is typed at the server's own keyboard.",
-    ),
-    "two-user-server",
-)
-ACCEPTS_AGAIN = Hint(
-    Text(
-        "Клиент ушёл, а сервер снова ждёт в accept() нового: в чате на двоих разговор "
-        "кончается, когда уходит собеседник. Сообщите об этом и завершитесь с кодом 0 "
-        "(sys.stdout.flush(); os._exit(0) из потока-получателя).",
-        "The client left and the server waits in accept() for a new one: in a two-user "
-        "chat the conversation ends when the other side leaves. Say so and end with status "
-        "0 (sys.stdout.flush(); os._exit(0) from the receiving thread).",
-    ),
-    "two-user-server",
-)
-TRACEBACK_AT_END = Hint(
-    Text(
-        "Программа завершилась с кодом 0, но напечатала трассировку: поток упал при выходе "
-        "(чаще всего recv() в потоке-получателе на уже закрытом сокете — OSError). Поймайте "
-        "OSError вокруг recv() и выходите из цикла молча, если уходите вы сами.",
-        "The program ended with status 0 but printed a traceback: a thread died on the way "
-        "out (most often recv() in the receiving thread on a socket already closed: "
-        "OSError). Catch OSError around recv() and leave the loop quietly when you are the "
-        "one leaving.",
-    ),
-    "leaving",
-)
-KEYBOARD_INTERRUPT = Hint(
-    Text(
-        "Программа упала с KeyboardInterrupt: input() в главном потоке прервали (например, "
-        "os.kill(os.getpid(), signal.SIGINT) из потока-получателя), а исключение никто не "
-        "поймал. Поймайте KeyboardInterrupt вокруг цикла ввода или завершайте процесс из "
-        "потока-получателя: sys.stdout.flush(); os._exit(0).",
-        "The program died of KeyboardInterrupt: input() in the main thread was interrupted "
-        "(say, os.kill(os.getpid(), signal.SIGINT) from the receiving thread) and nobody "
-        "caught it. Catch KeyboardInterrupt around the input loop, or end the process from "
-        "the receiving thread: sys.stdout.flush(); os._exit(0).",
-    ),
-    "leaving",
-)
-CLIENT_SYNTAX = Hint(
-    Text(
-        "client.py не запускается: Python не смог разобрать файл (строка — в трассировке ниже).",
-        "client.py does not run: Python could not parse the file (the line is in the "
-        "traceback below).",
-    ),
-    "syntax-error",
-)
-
-
-# --- the program's terminal ------------------------------------------------------------
-class Console:
-    """A student program's terminal: the grader types on its stdin and reads its stdout
-    (terminal escapes and control characters removed, see textmatch.clean)."""
-
-    def __init__(
-        self,
-        ctx: CheckContext,
-        box: Sandbox,
-        report_shows_output: bool,
-        peer: TcpPeer,
-        port: int,
-        server: Server | None = None,
-    ) -> None:
-        self.ctx = ctx
-        self.server = server  # the program, when it is the student's server
-        self.box = box
-        # The report prints a client's output itself; a server's only where a check puts it.
-        self.report_shows_output = report_shows_output
-        self.peer = peer  # the grader's end of the program's one connection
-        self.port = port  # the program's end of it (its server port, for a server)
-
-    def quiet(self) -> Quiescence:
-        """A fresh detector of the program having nothing more to do: all its threads
-        asleep (in input(), in recv()), nothing moving on its connection or its screen."""
-        ports = {self.port} if self.box.isolation == "ports" else None
-        return Quiescence(self.box, lambda: self.peer.received_bytes, ports)
-
-    def type(self, line: str) -> None:
-        shown = Text(f"набираем {line!r}", f"type {line!r}")
-        if not line:
-            shown = Text("нажимаем Enter", "press Enter")
-        self.ctx.transcript.add("stdin", shown)
-        if not self.box.write_stdin(line + "\n"):
-            self.ctx.transcript.add(
-                "stdin",
-                Text("(программа больше не читает ввод)", "(the program no longer reads input)"),
-            )
-
-    def close_input(self) -> None:
-        self.ctx.transcript.add(
-            "stdin", Text("закрываем ввод (Ctrl+D)", "close the input (Ctrl-D)")
-        )
-        self.box.close_stdin()
-
-    def output(self) -> str:
-        return clean(self.box.stdout_text())
-
-    def mark(self) -> int:
-        """A position in the output: later waits look at what comes after it."""
-        return len(self.output())
-
-    def since(self, mark: int) -> str:
-        return self.output()[mark:]
-
-    def last_printed(self) -> Text | None:
-        """The end of what the program printed, for a failure that has nothing else to show
-        (a prompt there says it waits in input())."""
-        if self.report_shows_output:
-            return None
-        tail = excerpt(self.output().rstrip("\n"), 160)
-        if not tail:
-            return Text("программа ничего не напечатала", "the program printed nothing")
-        return Text(f"программа напечатала: {tail}", f"the program printed: {tail}")
-
-    def printed_bytes(self) -> int:
-        return self.box.stdout.total if self.box.stdout else 0
-
-    def wait_printed(self, needle: str, mark: int, timeout: float = EXPECT) -> bool:
-        """Wait until the program printed `needle` after `mark` (case-insensitively), or
-        until it visibly has nothing more to say."""
-        deadline = time.monotonic() + timeout
-        quiet = self.quiet()
-        while not self._printed(needle, mark):
-            if self.box.exited.is_set():
-                self.drain()  # what it printed before it ended may still be in the pipe
-                return self._printed(needle, mark)
-            if time.monotonic() > deadline or quiet():
-                return self._printed(needle, mark)
-            time.sleep(0.01)
-        return True
-
-    def _printed(self, needle: str, mark: int) -> bool:
-        folded = needle.casefold()
-        line = next((ln for ln in self.since(mark).splitlines() if folded in ln.casefold()), None)
-        if line is None:
-            return False
-        shown = excerpt(line.strip(), 80)
-        self.ctx.transcript.add("stdout", Text(f"напечатано {shown}", f"printed {shown}"))
-        return True
-
-    def drain(self) -> None:
-        """After the program ended: wait for the rest of its output and its stderr (each
-        pipe is read on a thread of its own, which ends at the pipe's end)."""
-        for tail in (self.box.stdout, self.box.stderr):  # its traceback names the cause
-            if tail is not None:
-                tail.join(1.0)
-
-    def settle(self, quiet: float = 0.1, limit: float = 1.0) -> None:
-        """Wait until the program prints nothing new for `quiet` seconds (its banner)."""
-        end = time.monotonic() + limit
-        last, since = self.printed_bytes(), time.monotonic()
-        while time.monotonic() < end:
-            time.sleep(0.02)
-            now = self.printed_bytes()
-            if now != last:
-                last, since = now, time.monotonic()
-            elif time.monotonic() - since >= quiet:
-                return
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -477,26 +84,17 @@ def status_text(status: int | None) -> Text:
     return Text(f"код {status}", f"status {status}")
 
 
-def fail(
-    message: Text,
-    expected: Text | None,
-    received: str | Text | None,
-    hint: Hint,
-) -> None:
-    raise CheckFailed(message, expected, received, hint)
-
-
-def crash_check(console: Console) -> None:
+def crash_check(ctx: CheckContext, console: ConsoleProgram) -> None:
     """A program that died while it should be chatting: its traceback says why. When its
     connection is already closed the program is likely on its way out: its exit status
     gets a moment to arrive (on a loaded machine the sandbox reports it late)."""
     box = console.box
-    wait = 2.0 if console.peer.closed_by_server else 0.05
+    wait = 2.0 if console.connection.closed_by_server else 0.05
     if box.exited.wait(wait) and box.exit_status is not None:
         console.drain()
         status = status_text(box.exit_status)
         stderr = box.stderr_text()
-        fail(
+        ctx.fail(
             Text(
                 f"программа завершилась посреди разговора ({status.ru})",
                 f"the program ended in the middle of the chat ({status.en})",
@@ -507,19 +105,19 @@ def crash_check(console: Console) -> None:
         )
 
 
-def start_server(ctx: CheckContext) -> tuple[Server, Console, TcpPeer]:
+def start_server(ctx: CheckContext) -> tuple[Server, ConsoleProgram, TcpPeer]:
     """A fresh server with the grader connected as its client, its banner printed."""
     server = ctx.launch_server()
     peer = server.open("client")
     peer.start_reading()
-    console = Console(
-        ctx, server.box, report_shows_output=False, peer=peer, port=server.port, server=server
+    console = ConsoleProgram(
+        ctx, server.box, peer=peer, port=server.port, shown_in_report=False, server=server
     )
     console.settle()
     return server, console, peer
 
 
-def start_client(ctx: CheckContext) -> tuple[ClientProgram, Console, TcpPeer]:
+def start_client(ctx: CheckContext) -> tuple[ClientProgram, ConsoleProgram, TcpPeer]:
     """A fresh client.py connected to the grader, which plays the server; banner printed."""
     client = ctx.client(prompt=None)
     try:
@@ -527,47 +125,20 @@ def start_client(ctx: CheckContext) -> tuple[ClientProgram, Console, TcpPeer]:
     except CheckFailed as failure:
         stderr = client.box.stderr_text()
         if "SyntaxError" in stderr or "IndentationError" in stderr:
-            problem = ctx.submission.syntax.get("client.py")
-            failure.hint = syntax_hint(problem) if problem is not None else CLIENT_SYNTAX
+            failure.hint = syntax_hint(ctx.submission.syntax.get("client.py"))
         raise
-    port = conn.sock.getpeername()[1]
-    console = Console(ctx, client.box, report_shows_output=True, peer=conn, port=port)
-    console.settle()
-    return client, console, conn
+    client.settle()
+    return client, client, conn
 
 
-def read_by_program(console: Console, timeout: float = EXPECT) -> bool:
-    """Wait until the program read everything the grader sent it (its recv() returned
-    it), or until it visibly will not: False then.
-
-    Read from the socket table of the program's sandbox, for a server (the grader is its
-    client) and a client (the grader is its server) alike.
-    """
-    peer = console.peer
-    try:
-        program_port, our_port = peer.sock.getpeername()[1], peer.local_port
-    except OSError:  # the connection is gone: nothing more will be read
-        return True
-    deadline = time.monotonic() + timeout
-    quiet = console.quiet()
-    while True:
-        entries = console.box.netstat()
-        if entries is None:  # no socket table on this system: give the program a moment
-            time.sleep(0.05)
-            return True
-        if connection_consumed(entries, program_port, our_port):
-            return True
-        if time.monotonic() > deadline or quiet():
-            return False
-        time.sleep(0.003)
-
-
-def wait_read(console: Console, hint: Hint, timeout: float = EXPECT) -> None:
+def wait_read(
+    ctx: CheckContext, console: ConsoleProgram, hint: Hint, timeout: float = EXPECT
+) -> None:
     """`read_by_program`, or fail with `hint` (a program that died: its traceback)."""
-    if read_by_program(console, timeout):
+    if console.has_read(timeout):
         return
-    crash_check(console)
-    fail(
+    crash_check(ctx, console)
+    ctx.fail(
         Text(
             "программа не прочитала то, что ей отправили (все её потоки ждут)",
             "the program did not read what was sent to it (all its threads wait)",
@@ -578,20 +149,20 @@ def wait_read(console: Console, hint: Hint, timeout: float = EXPECT) -> None:
     )
 
 
-def printed_after_enter(console: Console, text: str, mark: int) -> bool:
+def printed_after_enter(ctx: CheckContext, console: ConsoleProgram, text: str, mark: int) -> bool:
     """The operator presses Enter: is the line printed now? (a program that reads the
     socket only between two input() calls)"""
     if console.box.exited.is_set():
         return False
     console.type("")
-    if not read_by_program(console, timeout=1.0):
+    if not console.has_read(timeout=1.0):
         return False
     return console.wait_printed(text, mark, timeout=1.0)
 
 
 def says(
     ctx: CheckContext,
-    console: Console,
+    console: ConsoleProgram,
     text: str,
     not_read: Hint,
     not_printed: Hint,
@@ -600,14 +171,14 @@ def says(
     """The other side sends a line; the program must read it and print it (by content)
     while it waits for input. `enter_hint`: what is wrong when it appears once Enter is
     pressed; None: that is good enough here (a note says it came only then)."""
-    peer = console.peer
+    peer = console.connection
     mark = console.mark()
     peer.send(f"{text}\n")
-    read = read_by_program(console)
+    read = console.has_read()
     if read and console.wait_printed(text, mark):
         return
-    crash_check(console)
-    if printed_after_enter(console, text, mark):
+    crash_check(ctx, console)
+    if printed_after_enter(ctx, console, text, mark):
         if enter_hint is None:
             ctx.note(
                 Text(
@@ -617,7 +188,7 @@ def says(
                 )
             )
             return
-        fail(
+        ctx.fail(
             Text(
                 "строка собеседника не напечатана, пока программа ждёт ввода; после Enter — "
                 "напечатана",
@@ -631,9 +202,9 @@ def says(
             excerpt(console.since(mark), 200) or console.last_printed(),
             enter_hint,
         )
-    crash_check(console)
+    crash_check(ctx, console)
     if not read:
-        fail(
+        ctx.fail(
             Text(
                 "программа не прочитала строку собеседника (все её потоки ждут)",
                 "the program did not read the other side's line (all its threads wait)",
@@ -642,7 +213,7 @@ def says(
             console.last_printed(),
             not_read,
         )
-    fail(
+    ctx.fail(
         Text(
             "программа прочитала строку собеседника, но не напечатала её",
             "the program read the other side's line but did not print it",
@@ -655,19 +226,19 @@ def says(
 
 def typed(
     ctx: CheckContext,
-    console: Console,
+    console: ConsoleProgram,
     text: str,
     hint: Hint,
 ) -> None:
     """The user types a line; the other side must receive it (by content). A program that
     sends only in its turn gets its turn: the other side says something first (a note
     says so; taking turns is the duplex checks' business)."""
-    peer = console.peer
+    peer = console.connection
     console.type(text)
     quiet = console.quiet()
     if peer.expect(text, timeout=EXPECT, give_up=quiet):
         return
-    crash_check(console)
+    crash_check(ctx, console)
     if not peer.closed_by_server:
         peer.send("your turn\n")
         if peer.expect(text, timeout=EXPECT, give_up=console.quiet()):
@@ -681,9 +252,9 @@ def typed(
             if note not in ctx.notes:
                 ctx.note(note)
             return
-        crash_check(console)
+        crash_check(ctx, console)
     came = peer.received_since_mark()
-    fail(
+    ctx.fail(
         Text(
             "набранная строка не пришла собеседнику" + quiet_reason(quiet, EXPECT).ru,
             "the typed line did not reach the other side" + quiet_reason(quiet, EXPECT).en,
@@ -701,7 +272,8 @@ def listening(box: Sandbox, port: int) -> bool:
 
 
 def ends(
-    console: Console,
+    ctx: CheckContext,
+    console: ConsoleProgram,
     stuck: Hint,
     spin_hint: Hint | None = None,
     named: dict[str, Hint] | None = None,
@@ -711,7 +283,7 @@ def ends(
     when it does not: `named[exception]` when its stderr names that exception; `spin_hint`
     when it still runs and spins or floods its output; else `stuck` (a program still
     running) or the traceback's own cause (an error)."""
-    box, peer = console.box, console.peer
+    box, peer = console.box, console.connection
     mark, printed = console.mark(), console.printed_bytes()
     tracebacks = box.stderr_text().count("Traceback (most recent call last)")
     deadline = time.monotonic() + ENDING
@@ -732,7 +304,7 @@ def ends(
     )
     if ended and box.exit_status == 0:
         if stderr.count("Traceback (most recent call last)") > tracebacks:
-            fail(
+            ctx.fail(
                 Text(
                     "программа завершилась с кодом 0, но с трассировкой",
                     "the program ended with status 0, but with a traceback",
@@ -749,7 +321,7 @@ def ends(
         status = status_text(box.exit_status)
         if "KeyboardInterrupt" in stderr:
             exception = exception or KEYBOARD_INTERRUPT
-        fail(
+        ctx.fail(
             Text(
                 f"программа завершилась с ошибкой ({status.ru})",
                 f"the program ended with an error ({status.en})",
@@ -769,7 +341,7 @@ def ends(
         hint = STILL_RUNNING
     else:
         hint = stuck
-    fail(
+    ctx.fail(
         Text(
             "программа всё ещё работает"
             + (" (соединение закрыто)" if closed else ", соединение открыто")
@@ -784,27 +356,27 @@ def ends(
     )
 
 
-def exchange_first(console: Console) -> bool:
+def exchange_first(ctx: CheckContext, console: ConsoleProgram) -> bool:
     """The other side says a line and the program gets to print it, so that a program that
     takes turns (recv, then input) now waits for input too: the leaving checks judge
     leaving only. Whether it printed the line."""
     mark = console.mark()
-    console.peer.send("see you\n")
-    if read_by_program(console, timeout=1.0):
+    console.connection.send("see you\n")
+    if console.has_read(timeout=1.0):
         return console.wait_printed("see you", mark, timeout=1.0)
     return False
 
 
-def reads_continuously(ctx: CheckContext, console: Console) -> None:
+def reads_continuously(ctx: CheckContext, console: ConsoleProgram) -> None:
     """Two plain lines in a row must be printed while the program waits for input before
     a robustness check can judge how lines are read: a program that prints nothing, only
     after Enter, or takes turns, is the receiving checks' business."""
     for n, text in enumerate(("warming up", "still reading")):
         mark = console.mark()
-        console.peer.send(f"{text}\n")
-        if read_by_program(console) and console.wait_printed(text, mark):
+        console.connection.send(f"{text}\n")
+        if console.has_read() and console.wait_printed(text, mark):
             continue
-        crash_check(console)
+        crash_check(ctx, console)
         ctx.skip(
             Text(
                 "не по чему судить: программа не печатает строки собеседника, пока ждёт ввода "
@@ -822,7 +394,7 @@ def reads_continuously(ctx: CheckContext, console: Console) -> None:
         )
 
 
-def accepts_second_client(ctx: CheckContext, console: Console) -> bool:
+def accepts_second_client(ctx: CheckContext, console: ConsoleProgram) -> bool:
     """Does the server take another client now? While the first waits: a server that
     passes lines between two clients instead of chatting with its operator; after it
     left: a server that goes back to accept(). Yes when the new connection leaves the
@@ -831,7 +403,7 @@ def accepts_second_client(ctx: CheckContext, console: Console) -> bool:
     server = console.server
     if server is None or server.box.exited.is_set() or not listening(server.box, server.port):
         return False
-    unread = not read_by_program(console, timeout=0.05)
+    unread = not console.has_read(timeout=0.05)
     try:
         second = server.open("client2")
     except CheckFailed:
@@ -842,7 +414,7 @@ def accepts_second_client(ctx: CheckContext, console: Console) -> bool:
         entries = server.box.netstat() or []
         queue = [e.rx_queue for e in entries if e.listening and e.local_port == server.port]
         accepted = not queue or queue[0] == 0
-        if accepted or (unread and read_by_program(console, timeout=0.05)):
+        if accepted or (unread and console.has_read(timeout=0.05)):
             ctx.transcript.add(
                 "grader",
                 Text("сервер принял второго клиента", "the server accepted a second client"),
@@ -853,7 +425,7 @@ def accepts_second_client(ctx: CheckContext, console: Console) -> bool:
 
 
 @contextlib.contextmanager
-def on(ctx: CheckContext, console: Console) -> Iterator[None]:
+def on(ctx: CheckContext, console: ConsoleProgram) -> Iterator[None]:
     """A part of a check that talks to this run of the program: if it is the check's
     first failure, the report shows this run's output and stderr."""
     try:
@@ -865,7 +437,7 @@ def on(ctx: CheckContext, console: Console) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def two_clients(ctx: CheckContext, console: Console, *likely: Hint) -> Iterator[None]:
+def two_clients(ctx: CheckContext, console: ConsoleProgram, *likely: Hint) -> Iterator[None]:
     """Name a server that waits for a second client when the failure's hint is one of
     `likely` (nothing read, nothing sent, no ending)."""
     try:
@@ -877,15 +449,7 @@ def two_clients(ctx: CheckContext, console: Console, *likely: Hint) -> Iterator[
 
 
 # --- checks: the server ----------------------------------------------------------------
-@CHECKS.check("starts", depends=())
-def starts(ctx: CheckContext) -> None:
-    """The server starts, listens on its port and accepts the connection."""
-    try:
-        lesson04.starts(ctx)
-    except CheckFailed as failure:
-        if failure.hint is hints.NO_ACCEPT:
-            failure.hint = NO_ACCEPT
-        raise
+CHECKS.check("starts", depends=())(starts)
 
 
 @CHECKS.check("server_receives")
@@ -897,11 +461,6 @@ def server_receives(ctx: CheckContext) -> None:
         says(ctx, console, "hello from the client", NOT_RECEIVED_AT_ALL, NOT_PRINTED)
 
 
-def passed_part(ctx: CheckContext, weight: float, title: Text) -> None:
-    """Record a part of a check judged before the rest (see server_duplex)."""
-    ctx.steps.append(StepResult(title, weight, True))
-
-
 @CHECKS.check("server_duplex")
 def server_duplex(ctx: CheckContext) -> None:
     """Lines from the client are printed while the server waits in input(), nothing
@@ -911,13 +470,17 @@ def server_duplex(ctx: CheckContext) -> None:
         "строка клиента напечатана, пока сервер ждёт ввода",
         "a line from the client is printed while the server waits for input",
     )
-    try:
+    with ctx.step(0.5, first) as part:
         says(
             ctx, console, "hello while you type", NOT_RECEIVED_AT_ALL, NOT_PRINTED, BLOCKS_IN_INPUT
         )
-    except CheckFailed as failure:
-        if failure.hint is not BLOCKS_IN_INPUT:
-            crash_check(console)
+    second = Text(
+        "и вторая подряд, без ввода между ними",
+        "and a second one in a row, with nothing typed in between",
+    )
+    if part.failure is not None:
+        if part.failure.hint is not BLOCKS_IN_INPUT:
+            crash_check(ctx, console)
             ctx.skip(
                 Text(
                     "не по чему судить: сервер не печатает строки клиента и после Enter "
@@ -926,25 +489,13 @@ def server_duplex(ctx: CheckContext) -> None:
                     "after Enter (see server_receives)",
                 )
             )
-        ctx.steps.append(StepResult(first, 0.5, False, failure))
-        failure = CheckFailed(
-            Text(
-                "не проверялось: строки печатаются только после Enter (см. выше)",
-                "not tried: lines are printed only after Enter (see above)",
-            ),
-            hint=BLOCKS_IN_INPUT,
+        reason = Text(
+            "не проверялось: строки печатаются только после Enter (см. выше)",
+            "not tried: lines are printed only after Enter (see above)",
         )
-        second = Text("и вторая подряд", "and a second one in a row")
-        ctx.steps.append(StepResult(second, 0.5, False, failure))
+        ctx.not_tried(0.5, second, reason, BLOCKS_IN_INPUT)
         return
-    passed_part(ctx, 0.5, first)
-    with ctx.step(
-        0.5,
-        Text(
-            "и вторая подряд, без ввода между ними",
-            "and a second one in a row, with nothing typed in between",
-        ),
-    ):
+    with ctx.step(0.5, second):
         says(
             ctx,
             console,
@@ -960,27 +511,27 @@ def server_sends(ctx: CheckContext) -> None:
     """Lines typed at the server reach the client, two in a row."""
     _server, console, _peer = start_server(ctx)
     with (
-        ctx.step(0.5, Text("набранная строка уходит клиенту", "a typed line reaches the client")),
+        ctx.step(
+            0.5, Text("набранная строка уходит клиенту", "a typed line reaches the client")
+        ) as first,
         two_clients(ctx, console, NO_SEND),
     ):
         typed(ctx, console, "hello from the keyboard", NO_SEND)
-    second_typed(ctx, console, "a second typed line")
+    second_typed(ctx, console, "a second typed line", first.failure)
 
 
-def second_typed(ctx: CheckContext, console: Console, text: str) -> None:
+def second_typed(
+    ctx: CheckContext, console: ConsoleProgram, text: str, first: CheckFailed | None
+) -> None:
     """The second typed line of a sending check: not tried when the first did not arrive
-    (it would wait for nothing, for the same reason)."""
+    (`first`: why; it would wait for nothing, for the same reason)."""
     title = Text("и вторая подряд", "and a second one in a row")
-    first = ctx.steps[-1].failure
     if first is not None:
-        reason = CheckFailed(
-            Text(
-                "не проверялось: и первая набранная строка не дошла (см. выше)",
-                "not tried: the first typed line did not arrive either (see above)",
-            ),
-            hint=first.hint,
+        reason = Text(
+            "не проверялось: и первая набранная строка не дошла (см. выше)",
+            "not tried: the first typed line did not arrive either (see above)",
         )
-        ctx.steps.append(StepResult(title, 0.5, False, reason))
+        ctx.not_tried(0.5, title, reason, first.hint)
         return
     with ctx.step(0.5, title):
         typed(ctx, console, text, NO_SEND)
@@ -988,7 +539,7 @@ def second_typed(ctx: CheckContext, console: Console, text: str) -> None:
 
 def other_side_leaves(
     ctx: CheckContext,
-    console: Console,
+    console: ConsoleProgram,
     who: Text,
     weight: float,
     server: bool,
@@ -999,7 +550,7 @@ def other_side_leaves(
     `chatting`: whether the program printed the line the other side said first (None:
     say it now)."""
     if chatting is None:
-        chatting = exchange_first(console)
+        chatting = exchange_first(ctx, console)
     mark, printed = console.mark(), console.printed_bytes()
     said: str | None = None
     with (
@@ -1012,9 +563,9 @@ def other_side_leaves(
         ),
         on(ctx, console),
     ):
-        console.peer.leave()
+        console.connection.leave()
         try:
-            ends(console, PEER_LEFT, spin_hint=PEER_LEFT_SPINS)
+            ends(ctx, console, PEER_LEFT, spin_hint=PEER_LEFT_SPINS)
         except CheckFailed as failure:
             said = console.since(mark)  # before a second client may make it speak
             # Still running and taking a new client: a server that chatted went back to
@@ -1026,7 +577,7 @@ def other_side_leaves(
         if said is None:
             said = console.since(mark)
         if console.printed_bytes() - printed > 2000:
-            fail(
+            ctx.fail(
                 Text(
                     "вместо уведомления — поток пустых сообщений",
                     "a flood of empty messages instead of a notice",
@@ -1036,7 +587,7 @@ def other_side_leaves(
                 PEER_LEFT_SPINS,
             )
         if not said.strip():
-            fail(
+            ctx.fail(
                 Text(
                     "программа ничего не сказала об уходе собеседника",
                     "the program said nothing about the other side leaving",
@@ -1059,7 +610,7 @@ def server_exit(ctx: CheckContext) -> None:
             ctx.transcript.add("grader", Text("первый сервер: exit", "first server: exit"))
             console.type("exit")
             with two_clients(ctx, console, NO_EXIT):
-                ends(console, NO_EXIT)
+                ends(ctx, console, NO_EXIT)
     with ctx.step(0.2, Text("конец ввода (Ctrl+D)", "the end of input (Ctrl-D)")):
         console, _chatting = runs.get(1)
         with on(ctx, console):
@@ -1068,7 +619,7 @@ def server_exit(ctx: CheckContext) -> None:
             )
             console.close_input()
             with two_clients(ctx, console, EOF_IGNORED):
-                ends(console, EOF_IGNORED, spin_hint=EOF_SPINS, named={"EOFError": EOF_ERROR})
+                ends(ctx, console, EOF_IGNORED, spin_hint=EOF_SPINS, named={"EOFError": EOF_ERROR})
     console, chatting = runs.get(2)
     ctx.transcript.add(
         "grader", Text("третий сервер: клиент уходит", "third server: the client leaves")
@@ -1078,10 +629,10 @@ def server_exit(ctx: CheckContext) -> None:
     )
 
 
-def stop(ctx: CheckContext, console: Console) -> None:
+def stop(ctx: CheckContext, console: ConsoleProgram) -> None:
     """Stop this run of the program before the check starts another (a server with a fixed
     port can run only once on a shared host); its output stays for the report."""
-    console.peer.close()  # our FIN first: the server's port is left without TIME_WAIT
+    console.connection.close()  # our FIN first: the server's port is left without TIME_WAIT
     ctx.factory.release(console.box)
 
 
@@ -1098,14 +649,14 @@ class ServerRuns:
     def __init__(self, ctx: CheckContext, count: int) -> None:
         self.ctx = ctx
         self.parallel = ctx.factory.isolation != "ports"
-        self.runs: list[tuple[Console, bool]] = []
+        self.runs: list[tuple[ConsoleProgram, bool]] = []
         if not self.parallel:
             return
         consoles = start_servers(ctx, count)
         chatting = [False] * count
 
         def first_line(n: int) -> None:
-            chatting[n] = exchange_first(consoles[n])
+            chatting[n] = exchange_first(ctx, consoles[n])
 
         threads = [threading.Thread(target=first_line, args=(n,)) for n in range(count)]
         for thread in threads:
@@ -1114,22 +665,22 @@ class ServerRuns:
             thread.join()
         self.runs = list(zip(consoles, chatting, strict=True))
 
-    def get(self, n: int) -> tuple[Console, bool]:
+    def get(self, n: int) -> tuple[ConsoleProgram, bool]:
         """The console of the `n`th server and whether it printed its first line."""
         if self.parallel:
             return self.runs[n]
         if self.runs:
             stop(self.ctx, self.runs[-1][0])
         _server, console, _peer = start_server(self.ctx)
-        self.runs.append((console, exchange_first(console)))
+        self.runs.append((console, exchange_first(self.ctx, console)))
         return self.runs[-1]
 
 
-def start_servers(ctx: CheckContext, count: int) -> list[Console]:
+def start_servers(ctx: CheckContext, count: int) -> list[ConsoleProgram]:
     """`count` fresh servers at once, each with the grader connected as its client (they
     start in parallel: a check that needs several is as slow as the slowest start; in
     network namespaces only, see ServerRuns)."""
-    results: list[tuple[Server, Console, TcpPeer] | CheckFailed | None] = [None] * count
+    results: list[tuple[Server, ConsoleProgram, TcpPeer] | CheckFailed | None] = [None] * count
 
     def one(n: int) -> None:
         try:
@@ -1171,7 +722,7 @@ def framing(ctx: CheckContext) -> None:
 
     mark = console.mark()
     peer.send("first apples\nsecond pears\n")
-    wait_read(console, COALESCED_AS_ONE)
+    wait_read(ctx, console, COALESCED_AS_ONE)
     console.wait_printed("second pears", mark)
     with ctx.step(0.4, Text("две строки одним send()", "two lines in one send()")):
         lines = console.since(mark).splitlines()
@@ -1187,8 +738,8 @@ def framing(ctx: CheckContext) -> None:
             )
         )
         if not ok:
-            crash_check(console)
-            fail(
+            crash_check(ctx, console)
+            ctx.fail(
                 Text(
                     "две строки, пришедшие разом, напечатаны не как две",
                     "two lines that came at once were not printed as two",
@@ -1201,13 +752,13 @@ def framing(ctx: CheckContext) -> None:
                 COALESCED_AS_ONE,
             )
     mark = console.mark()
-    for piece in ("frag", "mented mess", "age\n"):
+    for piece in FRAGMENTS:
         peer.send(piece)
-        wait_read(console, PIECES_AS_LINES)
+        wait_read(ctx, console, PIECES_AS_LINES)
     with ctx.step(0.4, Text("одна строка тремя кусками", "one line in three pieces")):
-        if not console.wait_printed("fragmented message", mark):
-            crash_check(console)
-            fail(
+        if not console.wait_printed(FRAGMENTED, mark):
+            crash_check(ctx, console)
+            ctx.fail(
                 Text(
                     "строка, пришедшая кусками, напечатана не целой",
                     "a line that came in pieces was not printed whole",
@@ -1223,15 +774,15 @@ def framing(ctx: CheckContext) -> None:
         peer.wait_until(lambda text: "typed two" in text, timeout=EXPECT, give_up=console.quiet())
         sent = bytes(peer.raw[start:])
         if b"typed one" not in sent or b"typed two" not in sent:
-            crash_check(console)
-            fail(
+            crash_check(ctx, console)
+            ctx.fail(
                 Text("набранные строки не дошли", "the typed lines did not arrive"),
                 Text('"typed one\\n" и "typed two\\n"', '"typed one\\n" and "typed two\\n"'),
                 describe_bytes(sent, 80) if sent else None,
                 NO_SEND,
             )
         if not re.search(rb"typed one\r?\n", sent):
-            fail(
+            ctx.fail(
                 Text('набранная строка ушла без "\\n"', 'a typed line went out without "\\n"'),
                 Text('"typed one\\n" и "typed two\\n"', '"typed one\\n" and "typed two\\n"'),
                 describe_bytes(sent, 80),
@@ -1239,20 +790,18 @@ def framing(ctx: CheckContext) -> None:
             )
 
 
-def split_character(console: Console, not_read: Hint) -> None:
+def split_character(ctx: CheckContext, console: ConsoleProgram, not_read: Hint) -> None:
     """A line sent in three segments that cut "ё" and "🎄" in two must be printed whole.
     A strict decode() of the first piece kills the receiving thread: then nobody reads the
     rest, and that is this step's bug (`not_read` says which)."""
-    text = "ёлка и 🎄"
-    data = f"{text}\n".encode()
-    emoji_at = data.index("🎄".encode())
+    text = SPLIT_LINE
     mark = console.mark()
-    for piece in (data[:1], data[1 : emoji_at + 2], data[emoji_at + 2 :]):
-        console.peer.send(piece)
-        wait_read(console, not_read)
+    for piece in split_pieces(text):
+        console.connection.send(piece)
+        wait_read(ctx, console, not_read)
     if not console.wait_printed(text, mark):
-        crash_check(console)
-        fail(
+        crash_check(ctx, console)
+        ctx.fail(
             Text(
                 "строка с буквой, разрезанной между сегментами, напечатана не так",
                 "a line with a letter split between segments was not printed right",
@@ -1277,7 +826,7 @@ def utf8(ctx: CheckContext) -> None:
         0.4, Text("буква, разрезанная между сегментами", "a letter split between segments")
     ):
         if all(step.passed for step in ctx.steps):
-            split_character(console, SPLIT_CHARACTER)
+            split_character(ctx, console, SPLIT_CHARACTER)
             return
         # A server of its own: a thread that died on the Cyrillic above must not fail
         # this step too.
@@ -1285,7 +834,7 @@ def utf8(ctx: CheckContext) -> None:
         _server, console, _peer = start_server(ctx)
         with on(ctx, console):
             reads_continuously(ctx, console)
-            split_character(console, SPLIT_CHARACTER)
+            split_character(ctx, console, SPLIT_CHARACTER)
 
 
 # --- checks: the client ----------------------------------------------------------------
@@ -1293,9 +842,10 @@ def utf8(ctx: CheckContext) -> None:
 def client_sends(ctx: CheckContext) -> None:
     """Lines typed at the client reach the server, two in a row."""
     _client, console, _conn = start_client(ctx)
-    with ctx.step(0.5, Text("набранная строка уходит серверу", "a typed line reaches the server")):
+    first = Text("набранная строка уходит серверу", "a typed line reaches the server")
+    with ctx.step(0.5, first) as part:
         typed(ctx, console, "hello from the client side", NO_SEND)
-    second_typed(ctx, console, "one more from the client")
+    second_typed(ctx, console, "one more from the client", part.failure)
 
 
 @CHECKS.check("client_receives", depends=(), needs="client")
@@ -1307,25 +857,21 @@ def client_receives(ctx: CheckContext) -> None:
         "строка сервера напечатана, пока клиент ждёт ввода",
         "a line from the server is printed while the client waits for input",
     )
-    with ctx.step(0.4, first):
+    with ctx.step(0.4, first) as part:
         says(ctx, console, "hello from the server", NO_RECEIVER, NOT_PRINTED, BLOCKS_IN_INPUT)
-    failure = ctx.steps[-1].failure
-    if failure is not None:
+    if part.failure is not None:
         # It did not print while waiting for input: the rest cannot go better, and each
         # attempt would wait for nothing.
-        reason = CheckFailed(
-            Text(
-                "не проверялось: клиент не печатает строки сервера, пока ждёт ввода (см. выше)",
-                "not tried: the client does not print the server's lines while it waits for "
-                "input (see above)",
-            ),
-            hint=failure.hint,
+        reason = Text(
+            "не проверялось: клиент не печатает строки сервера, пока ждёт ввода (см. выше)",
+            "not tried: the client does not print the server's lines while it waits for "
+            "input (see above)",
         )
         for title, weight in (
             (Text("и вторая подряд", "and a second one in a row"), 0.3),
             (Text("буква, разрезанная между сегментами", "a letter split between segments"), 0.3),
         ):
-            ctx.steps.append(StepResult(title, weight, False, reason))
+            ctx.not_tried(weight, title, reason, part.failure.hint)
         return
     with ctx.step(
         0.3,
@@ -1345,7 +891,7 @@ def client_receives(ctx: CheckContext) -> None:
     with ctx.step(
         0.3, Text("буква, разрезанная между сегментами", "a letter split between segments")
     ):
-        split_character(console, SPLIT_CHARACTER)
+        split_character(ctx, console, SPLIT_CHARACTER)
 
 
 @CHECKS.check("client_exit", depends=(), needs="client", long=True)
@@ -1359,8 +905,8 @@ def client_exit(ctx: CheckContext) -> None:
     _client, second, _conn = start_client(ctx)
     chatting = [False, False]
 
-    def first_line(n: int, console: Console) -> None:
-        chatting[n] = exchange_first(console)
+    def first_line(n: int, console: ConsoleProgram) -> None:
+        chatting[n] = exchange_first(ctx, console)
 
     threads = [
         threading.Thread(target=first_line, args=(n, console))
@@ -1373,7 +919,7 @@ def client_exit(ctx: CheckContext) -> None:
     with ctx.step(0.5, Text("набрали exit", "exit typed")), on(ctx, first):
         ctx.transcript.add("grader", Text("первый клиент: exit", "first client: exit"))
         first.type("exit")
-        ends(first, NO_EXIT)
+        ends(ctx, first, NO_EXIT)
     ctx.transcript.add(
         "grader", Text("второй клиент: сервер уходит", "second client: the server leaves")
     )

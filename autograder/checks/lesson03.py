@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from autograder.checks import udp
 from autograder.context import CheckSet
+from autograder.hints.lesson03 import UDP_SERVER
 
-CHECKS = CheckSet("03", "udp")
+CHECKS = CheckSet("03", "udp", server_hints=UDP_SERVER)
 
-udp.register(CHECKS, "starts", udp.starts, depends=())
-udp.register(CHECKS, "join", udp.join)
-udp.register(CHECKS, "broadcast", udp.broadcast)
-udp.register(CHECKS, "leave", udp.leave)
-udp.register(CHECKS, "utf8", udp.utf8)
-udp.register(CHECKS, "many_clients", udp.many_clients, long=True)
-udp.register(CHECKS, "bad_input", udp.bad_input)
-udp.register(CHECKS, "client_sends", udp.client_sends, depends=(), needs="client")
+CHECKS.check("starts", depends=())(udp.starts)
+CHECKS.check("join")(udp.join)
+CHECKS.check("broadcast")(udp.broadcast)
+CHECKS.check("leave")(udp.leave)
+CHECKS.check("utf8")(udp.utf8)
+CHECKS.check("many_clients", long=True)(udp.many_clients)
+CHECKS.check("bad_input")(udp.bad_input)
+CHECKS.check("client_sends", depends=(), needs="client")(udp.client_sends)
 # client_sends blocks it only when no datagram came at all: then there is nowhere to answer.
-udp.register(
-    CHECKS, "client_receives", udp.client_receives, depends=("client_sends",), needs="client"
-)
+CHECKS.check("client_receives", depends=("client_sends",), needs="client")(udp.client_receives)

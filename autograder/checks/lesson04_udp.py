@@ -10,9 +10,10 @@ from __future__ import annotations
 from autograder.checks import udp
 from autograder.checks.common import static_requirements
 from autograder.context import CheckContext, CheckSet
+from autograder.hints.lesson03 import UDP_SERVER
 from autograder.i18n import Text
 
-CHECKS = CheckSet("04", "udp")
+CHECKS = CheckSet("04", "udp", server_hints=UDP_SERVER)
 
 
 @CHECKS.check("requirements", depends=(), needs="static")
@@ -31,13 +32,11 @@ def utf8(ctx: CheckContext) -> None:
         udp.after_invalid_utf8(ctx, server, alice, bob)
 
 
-udp.register(CHECKS, "starts", udp.starts, depends=())
-udp.register(CHECKS, "join", udp.join)
-udp.register(CHECKS, "broadcast", udp.broadcast)
-udp.register(CHECKS, "leave", udp.leave)
-udp.register(CHECKS, "utf8", utf8)
-udp.register(CHECKS, "client_sends", udp.client_sends, depends=(), needs="client")
+CHECKS.check("starts", depends=())(udp.starts)
+CHECKS.check("join")(udp.join)
+CHECKS.check("broadcast")(udp.broadcast)
+CHECKS.check("leave")(udp.leave)
+CHECKS.check("utf8")(utf8)
+CHECKS.check("client_sends", depends=(), needs="client")(udp.client_sends)
 # client_sends blocks it only when no datagram came at all: then there is nowhere to answer.
-udp.register(
-    CHECKS, "client_receives", udp.client_receives, depends=("client_sends",), needs="client"
-)
+CHECKS.check("client_receives", depends=("client_sends",), needs="client")(udp.client_receives)

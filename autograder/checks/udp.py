@@ -4,7 +4,7 @@ The protocol (lesson 03): one datagram is one message; the first datagram from a
 address is that user's nickname; the datagram `exit` leaves. The grader's users are UDP
 sockets inside the sandbox (`ctx.udp_peer`); the student's client talks to a UDP server
 the grader plays (`ctx.udp_client`). Each lesson registers the functions it grades with
-`register`, under its own ids and with its own rubric points.
+`CHECKS.check`, under its own ids and with its own rubric points.
 
 Order matters where a datagram changes who is in the chat (a nickname, `exit`): the next
 one is sent only after the server has read it and finished handling it
@@ -14,7 +14,6 @@ content, as for TCP: a datagram with the name and the text, worded freely.
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from collections.abc import Callable
@@ -27,252 +26,34 @@ from autograder.checks.common import (
     missing_hint,
     settle,
 )
-from autograder.context import CheckContext, CheckFunction, CheckSet
-from autograder.hints import lesson04 as hints
-from autograder.hints.common import CRASHED_AT_START, SERVER_EXITED, UDP_NOT_READING
+from autograder.context import CheckContext
+from autograder.hints.common import CLIENT_NOT_UTF8
+from autograder.hints.lesson03 import (
+    UDP_CLIENT_NO_EXIT,
+    UDP_CLIENT_NO_EXIT_DATAGRAM,
+    UDP_CLIENT_NO_RECEIVER,
+    UDP_CLIENT_NO_SEND,
+    UDP_ECHO_ONLY,
+    UDP_EMPTY_DATAGRAM,
+    UDP_EXIT_AS_MESSAGE,
+    UDP_LEAVER_KEPT,
+    UDP_LONG_DROPPED,
+    UDP_MANY_CLIENTS,
+    UDP_NO_BROADCAST,
+    UDP_NO_JOIN_NOTICE,
+    UDP_NO_LEAVE_NOTICE,
+    UDP_NO_NICKNAME,
+    UDP_NO_SENDER_NAME,
+    UDP_NOT_UTF8,
+    UDP_NOTHING_TO_OTHERS,
+    truncated_hint,
+)
 from autograder.i18n import Text
 from autograder.peers import UdpPeer
 from autograder.programs.clients import UdpClientProgram
 from autograder.programs.server import Server
 from autograder.textmatch import excerpt, find_segment
-from autograder.verdicts import CheckFailed, Hint
-
-# --- hints: the likely bugs of a UDP chat (docs/common-bugs.md, sections udp-*) --------
-UDP_NO_JOIN_NOTICE = Hint(
-    Text(
-        "Датаграмма с незнакомого адреса — это имя нового участника: запомните адрес "
-        "(users[addr] = имя) и разошлите остальным уведомление с этим именем.",
-        "A datagram from an unknown address is a newcomer's nickname: remember the address "
-        "(users[addr] = name) and send the others a notice that contains the name.",
-    ),
-    "udp-join-leave",
-)
-UDP_NO_LEAVE_NOTICE = Hint(
-    Text(
-        "В UDP нет соединения, которое можно закрыть: уйти можно только датаграммой exit. "
-        "Получив её, удалите адрес из словаря участников и разошлите остальным уведомление "
-        "с именем ушедшего.",
-        "UDP has no connection to close: a user leaves only with the datagram exit. On it, "
-        "remove the address from the users dict and send the others a notice with the name.",
-    ),
-    "udp-join-leave",
-)
-UDP_EXIT_AS_MESSAGE = Hint(
-    Text(
-        "Датаграмма exit разослана как обычное сообщение («carol: exit»). Сравнивайте "
-        'текст с "exit" (после strip()) до рассылки: это выход, а не сообщение.',
-        "The datagram exit was relayed as an ordinary message ('carol: exit'). Compare the "
-        'text with "exit" (after strip()) before relaying: it means leaving, not a message.',
-    ),
-    "udp-join-leave",
-)
-UDP_LEAVER_KEPT = Hint(
-    Text(
-        "После exit сервер всё ещё отправляет сообщения на адрес ушедшего: адрес остался "
-        "в словаре участников. Удаляйте его: del users[addr] (или users.pop(addr)). Иначе "
-        "сервер будет слать датаграммы в пустоту вечно.",
-        "After exit the server still sends messages to the address of the one who left: "
-        "the address stayed in the users dict. Remove it: del users[addr] (or "
-        "users.pop(addr)). Otherwise the server sends datagrams into the void forever.",
-    ),
-    "udp-forget",
-)
-UDP_NO_BROADCAST = Hint(
-    Text(
-        "Каждую датаграмму участника нужно отправить (sendto) на все остальные адреса из "
-        "словаря участников, кроме отправителя.",
-        "Every datagram from a user must be sent (sendto) to every other address in the "
-        "users dict, except the sender's.",
-    ),
-    "udp-broadcast",
-)
-UDP_NOTHING_TO_OTHERS = Hint(
-    Text(
-        "Этому участнику за всю проверку не пришло ни одной датаграммы: сервер ничего не "
-        "отправляет другим адресам (нет рассылки, или sendto идёт на addr отправителя).",
-        "This user received no datagram at all during the whole check: the server sends "
-        "nothing to the other addresses (no broadcast, or sendto goes to the sender's addr).",
-    ),
-    "udp-broadcast",
-)
-UDP_NO_SENDER_NAME = Hint(
-    Text(
-        'Текст дошёл, но без имени автора: отправляйте f"{users[addr]}: {text}".',
-        'The text arrived without the sender\'s name: send f"{users[addr]}: {text}".',
-    ),
-    "udp-broadcast",
-)
-UDP_ECHO_ONLY = Hint(
-    Text(
-        "Сообщение вернулось только автору: sendto(data, addr) отправляет туда, откуда "
-        "пришла датаграмма. Остальным нужно отправить в цикле по адресам из словаря "
-        "участников (кроме addr).",
-        "The message came back to its sender only: sendto(data, addr) answers where the "
-        "datagram came from. Send it to the others in a loop over the addresses in the "
-        "users dict (except addr).",
-    ),
-    "udp-broadcast",
-)
-UDP_NOT_UTF8 = Hint(
-    Text(
-        "Латиница доходит, а кириллица и эмодзи — нет или искажёнными: сервер кодирует или "
-        "декодирует не как UTF-8 ('ascii', 'latin-1', errors='ignore'; а голый except вокруг "
-        "decode молча выбрасывает всю датаграмму). Используйте data.decode('utf-8', "
-        "errors='replace') и text.encode('utf-8').",
-        "Latin text gets through, but Cyrillic and emoji do not, or arrive mangled: the "
-        "server encodes or decodes as something other than UTF-8 ('ascii', 'latin-1', "
-        "errors='ignore'; and a bare except around decode silently drops the whole "
-        "datagram). Use data.decode('utf-8', errors='replace') and text.encode('utf-8').",
-    ),
-    "udp-utf8",
-)
-UDP_ASCII = Hint(
-    Text(
-        "Сервер декодирует датаграммы как ASCII (в трассировке — 'ascii' codec) и падает "
-        "на первом же байте вне ASCII: на любой русской букве или эмодзи. Текст курса — "
-        "UTF-8: data.decode('utf-8', errors='replace').",
-        "The server decodes datagrams as ASCII ('ascii' codec in the traceback) and dies on "
-        "the first byte outside ASCII: any Cyrillic letter or emoji. The course's text is "
-        "UTF-8: data.decode('utf-8', errors='replace').",
-    ),
-    "udp-utf8",
-)
-UDP_STRICT_DECODE = Hint(
-    Text(
-        "Строгий decode() бросил UnicodeDecodeError на датаграмме, которая не является "
-        "верным UTF-8 (см. трассировку), и цикл приёма датаграмм на этом закончился: одна "
-        "плохая датаграмма остановила чат для всех. Декодируйте с errors='replace' и "
-        "ловите исключения вокруг обработки одной датаграммы.",
-        "A strict decode() raised UnicodeDecodeError on a datagram that is not valid UTF-8 "
-        "(see the traceback), and the loop that reads datagrams ended with it: one bad "
-        "datagram stopped the chat for everyone. Decode with errors='replace' and catch "
-        "exceptions around handling one datagram.",
-    ),
-    "udp-server-crash",
-)
-UDP_EMPTY_DATAGRAM = Hint(
-    Text(
-        "Сервер завершился без ошибки после пустой датаграммы: в UDP b'' из recvfrom() — "
-        "это обычная пустая датаграмма, а не «клиент отключился» (как recv() в TCP). "
-        "Пустые датаграммы пропускайте (continue), а не выходите из цикла (break).",
-        "The server ended without an error after an empty datagram: in UDP, b'' from "
-        "recvfrom() is an ordinary empty datagram, not 'the client disconnected' (as recv() "
-        "is in TCP). Skip empty datagrams (continue) instead of leaving the loop (break).",
-    ),
-    "udp-server-crash",
-)
-UDP_SERVER_EXITED = Hint(
-    Text(
-        "У UDP-сервера один цикл recvfrom() на всех участников: исключение при обработке "
-        "одной датаграммы (см. трассировку) останавливает чат для всех. Ловите исключения "
-        "вокруг обработки одной датаграммы и продолжайте цикл.",
-        "A UDP server has one recvfrom() loop for every user: an exception while handling "
-        "one datagram (see the traceback) stops the chat for everyone. Catch exceptions "
-        "around handling one datagram and go on with the loop.",
-    ),
-    "udp-server-crash",
-)
-
-
-def truncated_hint(kept: int) -> Hint:
-    """A long datagram arrived cut to its first `kept` bytes: the server's recvfrom(kept)."""
-    return Hint(
-        Text(
-            f"Длинная датаграмма дошла обрезанной до первых {kept} байт: похоже на "
-            f"recvfrom({kept}), который возвращает не больше {kept} байт датаграммы, а "
-            "остаток молча выбрасывает. Одна датаграмма — одно сообщение, поэтому буфер "
-            "должен вмещать самую большую: recvfrom(65535).",
-            f"A long datagram arrived cut to its first {kept} bytes: that looks like "
-            f"recvfrom({kept}), which returns at most {kept} bytes of a datagram and silently "
-            "drops the rest. One datagram is one message, so the buffer must hold the "
-            "largest one: recvfrom(65535).",
-        ),
-        "udp-truncated",
-    )
-
-
-UDP_NO_LISTEN = Hint(
-    Text(
-        "listen() и accept() — только для TCP: у UDP-сокета нет соединений, которые можно "
-        "принять («Operation not supported» в трассировке). UDP-серверу достаточно bind(), "
-        "дальше — цикл recvfrom().",
-        "listen() and accept() are for TCP only: a UDP socket has no connections to accept "
-        "('Operation not supported' in the traceback). A UDP server needs only bind(), then "
-        "a recvfrom() loop.",
-    ),
-    "udp-server-crash",
-)
-UDP_LONG_DROPPED = Hint(
-    Text(
-        "Длинное сообщение (60 КБ, одна датаграмма) не дошло до остальных, а короткие "
-        "доходят: сервер отбрасывает длинные датаграммы или ему не хватает буфера. "
-        "Принимайте recvfrom(65535) и пересылайте сообщение целиком.",
-        "A long message (60 KB, one datagram) did not reach the others while short ones do: "
-        "the server drops long datagrams or its buffer is too small. Receive with "
-        "recvfrom(65535) and relay the whole message.",
-    ),
-    "udp-truncated",
-)
-UDP_MANY_CLIENTS = Hint(
-    Text(
-        "С 20 участниками сообщение дошло не до всех: сервер ограничивает число участников "
-        "или помнит не все адреса (например, список фиксированной длины или только "
-        "последних двух). Храните каждый новый адрес в словаре без ограничения.",
-        "With 20 users the message did not reach everyone: the server caps the number of "
-        "users or does not remember every address (a fixed-size list, or only the last "
-        "two). Keep every new address in a dict, without a cap.",
-    ),
-    "udp-many-clients",
-)
-UDP_NO_NICKNAME = Hint(
-    Text(
-        "Клиент должен отправить имя первой датаграммой (sendto на адрес сервера).",
-        "The client must send the nickname as its first datagram (sendto the server).",
-    ),
-    "udp",
-)
-UDP_CLIENT_NO_SEND = Hint(
-    Text(
-        "Каждую строку, прочитанную через input(), клиент отправляет серверу одной "
-        "датаграммой: sock.sendto(line.encode('utf-8'), server).",
-        "Every line read with input() goes to the server as one datagram: "
-        "sock.sendto(line.encode('utf-8'), server).",
-    ),
-    "udp-client",
-)
-UDP_CLIENT_NO_RECEIVER = Hint(
-    Text(
-        "Пока главный поток ждёт input(), печатать входящие датаграммы может только "
-        "отдельный поток: threading.Thread(target=receive_loop, daemon=True) с циклом "
-        "recvfrom() → print(..., flush=True).",
-        "While the main thread waits in input(), only another thread can print incoming "
-        "datagrams: threading.Thread(target=receive_loop, daemon=True) looping recvfrom() "
-        "→ print(..., flush=True).",
-    ),
-    "udp-client-thread",
-)
-UDP_CLIENT_NO_EXIT = Hint(
-    Text(
-        "По exit клиент отправляет датаграмму exit и завершается. Если процесс не "
-        "заканчивается, его держит поток-получатель в recvfrom(): сделайте его daemon=True.",
-        "On exit the client sends the datagram exit and ends. If the process does not end, "
-        "the receiving thread blocked in recvfrom() keeps it alive: make it daemon=True.",
-    ),
-    "udp-client-thread",
-)
-UDP_CLIENT_NO_EXIT_DATAGRAM = Hint(
-    Text(
-        "Клиент завершился, не отправив датаграмму exit. В UDP нет соединения: сервер "
-        "узнаёт об уходе только из этой датаграммы, иначе так и шлёт сообщения на ваш "
-        "адрес, а остальные не видят, что вы ушли. Перед выходом — sock.sendto(b'exit', "
-        "server).",
-        "The client ended without sending the datagram exit. UDP has no connection: the "
-        "server learns that a user left only from that datagram; without it, it keeps "
-        "sending to your address and the others never hear you left. Before ending: "
-        "sock.sendto(b'exit', server).",
-    ),
-    "udp-client-thread",
-)
+from autograder.verdicts import CheckFailed, Hint, ProgramFailed
 
 # How long a reply gets to arrive. Short on purpose: a datagram is only expected after
 # the server has read the one that causes it and gone idle again (`Server.wait_consumed`),
@@ -280,49 +61,7 @@ UDP_CLIENT_NO_EXIT_DATAGRAM = Hint(
 REPLY_TIMEOUT = 1.0
 
 UDP_DELIVERY = DeliveryHints(UDP_NO_BROADCAST, UDP_NO_SENDER_NAME, UDP_ECHO_ONLY)
-# Generic hints that the server's stderr can sharpen for a UDP server.
 START_GRACE = 0.3  # seconds a UDP server must outlive its first datagram
-REFINED = (SERVER_EXITED, UDP_NOT_READING, CRASHED_AT_START)
-
-
-def crash_hint(stderr: str, default: Hint) -> Hint:
-    """The likely bug behind a UDP server that exited or stopped reading, from its stderr."""
-    if "Operation not supported" in stderr and re.search(r"\.(listen|accept)\(", stderr):
-        return UDP_NO_LISTEN
-    if default is CRASHED_AT_START:
-        return default
-    if "UnicodeDecodeError" in stderr and "'ascii' codec" in stderr:
-        return UDP_ASCII
-    if "UnicodeDecodeError" in stderr:
-        return UDP_STRICT_DECODE
-    return UDP_SERVER_EXITED if default is SERVER_EXITED else default
-
-
-def register(
-    checks: CheckSet, check_id: str, function: CheckFunction, **options: object
-) -> CheckFunction:
-    """Register a UDP check in a lesson's check set. A server that died or stopped reading
-    gets the UDP words for it: the TCP ones speak of client threads a UDP server lacks."""
-
-    @functools.wraps(function)
-    def check(ctx: CheckContext) -> None:
-        try:
-            function(ctx)
-        except CheckFailed as failure:
-            _refine(ctx, failure)
-            raise
-        finally:
-            for step in ctx.steps:
-                if step.failure is not None:
-                    _refine(ctx, step.failure)
-
-    return checks.check(check_id, **options)(check)  # type: ignore[arg-type]
-
-
-def _refine(ctx: CheckContext, failure: CheckFailed) -> None:
-    box = ctx.main_box
-    if failure.hint in REFINED and failure.hint is not None and box is not None:
-        failure.hint = crash_hint(box.stderr_text(), failure.hint)
 
 
 def _expect(
@@ -333,7 +72,6 @@ def _expect(
         *needles,
         expected=expected,
         hint=hint,
-        nothing_hint=UDP_NOTHING_TO_OTHERS,
         timeout=REPLY_TIMEOUT,
         **options,  # type: ignore[arg-type]
     )
@@ -377,7 +115,6 @@ def join(ctx: CheckContext) -> None:
             "alice gets a datagram with bob's name (a join notice)",
         ),
         hint=UDP_NO_JOIN_NOTICE,
-        silence_expected=True,
     )
     ctx.udp_peer("carol")
     for peer in (alice, bob):
@@ -390,7 +127,6 @@ def join(ctx: CheckContext) -> None:
                 f"{peer.name} gets a join notice for carol",
             ),
             hint=UDP_NO_JOIN_NOTICE,
-            silence_expected=True,
         )
 
 
@@ -472,7 +208,7 @@ def cyrillic_message(ctx: CheckContext, server: Server, alice: UdpPeer, bob: Udp
     try:
         _say(ctx, server, alice, "привет, мир 👋", [bob])
     except CheckFailed as failure:
-        if failure.hint not in REFINED:
+        if not isinstance(failure, ProgramFailed):
             failure.hint = UDP_NOT_UTF8
         raise
 
@@ -497,7 +233,7 @@ def utf8(ctx: CheckContext) -> None:
             _say(ctx, server, daria, "hello from daria", [bob], require_name=names_senders)
         except CheckFailed as failure:
             # Where Latin text from alice gets through, what fails here is the name.
-            if latin_arrives and failure.hint not in REFINED:
+            if latin_arrives and not isinstance(failure, ProgramFailed):
                 failure.hint = UDP_NOT_UTF8
             raise
 
@@ -646,7 +382,7 @@ def _joined_client(ctx: CheckContext, first_run: bool) -> UdpClientProgram:
 
 def _expect_printed(ctx: CheckContext, client: UdpClientProgram, text: str, hint: Hint) -> None:
     client.send(text)
-    if not client.wait_output(text):
+    if not client.wait_printed(text):
         ctx.fail(
             Text(
                 "сервер прислал датаграмму, пока клиент ждал ввода",
@@ -715,5 +451,5 @@ def client_receives(ctx: CheckContext) -> None:
             ctx,
             second,
             "bob: привет из сервера",
-            hints.CLIENT_NOT_UTF8 if printed_latin else UDP_CLIENT_NO_RECEIVER,
+            CLIENT_NOT_UTF8 if printed_latin else UDP_CLIENT_NO_RECEIVER,
         )

@@ -68,15 +68,6 @@ EMPTY_RECV_FLOOD = Hint(
     ),
     "empty-recv",
 )
-RESET_CRASH = Hint(
-    Text(
-        "При обрыве соединения recv() бросает ConnectionResetError. Ловите OSError в "
-        "потоке клиента и обрабатывайте как обычный выход.",
-        "On an abrupt reset recv() raises ConnectionResetError. Catch OSError in the "
-        "client's thread and treat it as an ordinary leave.",
-    ),
-    "connection-reset",
-)
 NAME_IN_ACCEPT_LOOP = Hint(
     Text(
         "Имя читается в цикле accept(): пока одно соединение молчит, никто другой не "
@@ -103,24 +94,6 @@ RECV_IS_NOT_A_MESSAGE = Hint(
         'half a line or three lines. Accumulate bytes and split them on "\\n".',
     ),
     "recv-is-not-a-message",
-)
-SPLIT_UTF8 = Hint(
-    Text(
-        "Куски декодируются по отдельности. Декодируйте целые строки (делите байты по "
-        'b"\\n", потом decode) или используйте codecs.getincrementaldecoder.',
-        'Chunks are decoded one by one. Decode whole lines (split bytes on b"\\n", then '
-        "decode) or use codecs.getincrementaldecoder.",
-    ),
-    "split-utf8",
-)
-NOT_UTF8 = Hint(
-    Text(
-        "Текст нужно кодировать и декодировать как UTF-8 (encode()/decode() без "
-        "аргументов или 'utf-8'), а не 'ascii' или 'latin-1'.",
-        "Encode and decode text as UTF-8 (encode()/decode() with no argument or "
-        "'utf-8'), not 'ascii' or 'latin-1'.",
-    ),
-    "split-utf8",
 )
 SLOW_CONSUMER = Hint(
     Text(
@@ -202,22 +175,6 @@ CLIENT_NO_EXIT = Hint(
     ),
     "client-receiving-thread",
 )
-RANDOM_PORT = Hint(
-    Text(
-        "Сервер слушает случайный порт: клиенты его не найдут. Слушайте 9090 (или порт "
-        "из --port / CHAT_PORT), как в заготовке.",
-        "The server listens on a random port that clients cannot find. Listen on 9090 "
-        "(or --port / CHAT_PORT), as the starter code does.",
-    ),
-    "port",
-)
-NO_ACCEPT = Hint(
-    Text(
-        "Соединение ждёт в очереди: сервер не вызывает accept() (или вызывает его один раз).",
-        "The connection waits in the queue: the server does not call accept() (or only once).",
-    ),
-    "accept-loop",
-)
 STRIP_NICKNAME = Hint(
     Text(
         "Имя хранится вместе с переводом строки, с которым его прислал клиент "
@@ -246,18 +203,6 @@ EMPTY_RECV_SPIN = Hint(
     ),
     "empty-recv",
 )
-CLIENT_NOT_UTF8 = Hint(
-    Text(
-        "Строку на латинице клиент напечатал, а строку по-русски — нет: он декодирует "
-        "входящие байты не как UTF-8 (decode('ascii') падает на кириллице, и голый except "
-        "это прячет). Используйте decode() без аргумента или decode('utf-8', "
-        "errors='replace').",
-        "The client printed a Latin line but not a Cyrillic one: it decodes incoming bytes "
-        "as something other than UTF-8 (decode('ascii') fails on Cyrillic, and a bare except "
-        "hides it). Use decode() with no argument or decode('utf-8', errors='replace').",
-    ),
-    "client-utf8",
-)
 LEAVER_KEPT = Hint(
     Text(
         "После ухода участника сообщения перестали доходить до других: ушедшее соединение "
@@ -270,4 +215,11 @@ LEAVER_KEPT = Hint(
         "recv error), and on a failed send remove the client you could not send to.",
     ),
     "leaver-kept",
+)
+REQUIRED_MODULES = Hint(
+    Text(
+        "Задание требует сокеты (socket) и поток на каждого клиента (threading).",
+        "The assignment asks for sockets (socket) and a thread per client (threading).",
+    ),
+    "requirements",
 )

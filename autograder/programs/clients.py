@@ -37,13 +37,12 @@ class ClientProgram(ConsoleProgram):
         super().__init__(ctx, box)
         self.listeners = listeners
         self.ports = ports or []
-        self.conn: TcpPeer | None = None
         self.prompt: str | None = None
 
     def accept(self, timeout: float = EXPECT_TIMEOUT) -> TcpPeer | None:
         """Wait for the client to connect to the grader's server."""
-        if self.conn is not None:
-            return self.conn
+        if self.peer is not None:
+            return self.peer
         deadline = time.monotonic() + timeout
         quiet = self.quiet()
         while time.monotonic() < deadline and not self.box.exited.is_set() and not quiet():
@@ -61,10 +60,11 @@ class ClientProgram(ConsoleProgram):
                         f"the client connected to {host}:{port}",
                     ),
                 )
-                self.conn = TcpPeer("server", sock, self.ctx.transcript, self.ctx.roster)
-                self.conn.start_reading()
-                self.ctx.closers.append(self.conn.close)
-                return self.conn
+                self.peer = TcpPeer("server", sock, self.ctx.transcript, self.ctx.roster)
+                self.port = sock.getpeername()[1]  # the client's end of its connection
+                self.peer.start_reading()
+                self.ctx.closers.append(self.peer.close)
+                return self.peer
             time.sleep(0.01)
         return None
 
@@ -102,9 +102,6 @@ class ClientProgram(ConsoleProgram):
             conn.send(self.prompt)
         return conn
 
-    def _progress(self) -> object:
-        return self.conn.received_bytes if self.conn else 0
-
 
 @dataclass
 class Datagram:
@@ -136,7 +133,7 @@ class UdpClientProgram(ConsoleProgram):
         self.sockets = sockets
         self.ports = ports
         self.datagrams: list[Datagram] = []
-        self.mark = 0  # matching starts at this datagram; advanced by every match
+        self.next_datagram = 0  # matching starts at this datagram; advanced by every match
 
     def _receive(self, timeout: float) -> None:
         """Take every datagram that is waiting or arrives within `timeout` seconds."""
@@ -176,13 +173,13 @@ class UdpClientProgram(ConsoleProgram):
     def wait_datagram(
         self, wanted: Callable[[str], bool], timeout: float = EXPECT_TIMEOUT
     ) -> Datagram | None:
-        """The first datagram after the mark whose text (stripped) satisfies `wanted`."""
+        """The first datagram from `next_datagram` on whose text (stripped) satisfies `wanted`."""
         deadline = time.monotonic() + timeout
         looked = False
         while True:
-            for n in range(self.mark, len(self.datagrams)):
+            for n in range(self.next_datagram, len(self.datagrams)):
                 if wanted(self.datagrams[n].text):
-                    self.mark = n + 1
+                    self.next_datagram = n + 1
                     return self.datagrams[n]
             remaining = deadline - time.monotonic()
             if remaining <= 0 and looked:
@@ -194,8 +191,8 @@ class UdpClientProgram(ConsoleProgram):
         return len(self.datagrams)
 
     def received(self) -> str:
-        """The datagrams after the mark, one a line (for a report's "received")."""
-        return "\n".join(d.text for d in self.datagrams[self.mark :])
+        """The datagrams not matched yet, one a line (for a report's "received")."""
+        return "\n".join(d.text for d in self.datagrams[self.next_datagram :])
 
     def first_datagram(self, timeout: float = 5.0) -> Datagram:
         """Wait for the client's first datagram to the grader's server, or fail."""

@@ -12,19 +12,14 @@ import ipaddress
 import socket
 import time
 
-from autograder.hints.common import (
-    NOBODY_READS,
-    SERVER_EXITED,
-    STOPPED_ACCEPTING,
-    UDP_NOT_READING,
-)
+from autograder.hints.common import STOPPED_ACCEPTING, TCP_SERVER, ServerHints
 from autograder.i18n import Text
 from autograder.netstat import SocketEntry, connection_consumed, datagrams_consumed
 from autograder.peers import TcpPeer, UdpPeer
 from autograder.quiescence import Quiescence, quiet_reason
 from autograder.sandbox import Sandbox
 from autograder.session import Session
-from autograder.verdicts import CheckFailed, Hint
+from autograder.verdicts import CheckFailed, Hint, ProgramFailed
 
 CONSUME_TIMEOUT = 3.0  # seconds a server gets to read what a client sent
 POLL = 0.003
@@ -33,9 +28,16 @@ POLL = 0.003
 class Server:
     """A running student server inside its sandbox."""
 
-    def __init__(self, ctx: Session, box: Sandbox, listening: SocketEntry) -> None:
+    def __init__(
+        self,
+        ctx: Session,
+        box: Sandbox,
+        listening: SocketEntry,
+        hints: ServerHints = TCP_SERVER,
+    ) -> None:
         self.ctx = ctx
         self.box = box
+        self.hints = hints  # its protocol's words for dying or not reading
         self.entry = listening
         self.port = listening.local_port
         ip = ipaddress.ip_address(listening.local_ip)
@@ -100,53 +102,69 @@ class Server:
         if isinstance(peer, UdpPeer):
             self._wait_datagrams_read(peer, timeout, hint)
             return
-        deadline = time.monotonic() + timeout
-        local = peer.local_port
         quiet = self.quiet()
-        while True:
-            entries = self.box.netstat()
-            if entries is None:  # no socket table on this system: give the server a moment
-                time.sleep(0.05)
-                return
-            if connection_consumed(entries, self.port, local):
-                return
-            if time.monotonic() > deadline or quiet():
-                self.fail_if_dead()
-                raise CheckFailed(
-                    Text(
-                        f"сервер не прочитал данные от {peer.name}"
-                        + quiet_reason(quiet, timeout).ru,
-                        f"the server did not read what {peer.name} sent"
-                        + quiet_reason(quiet, timeout).en,
-                    ),
-                    hint=hint or NOBODY_READS,
-                )
-            time.sleep(POLL)
+        if wait_read(self.box, self.port, peer.local_port, timeout, quiet):
+            return
+        self.fail_if_dead()
+        raise ProgramFailed(
+            Text(
+                f"сервер не прочитал данные от {peer.name}" + quiet_reason(quiet, timeout).ru,
+                f"the server did not read what {peer.name} sent" + quiet_reason(quiet, timeout).en,
+            ),
+            hint=hint or self.hints.not_reading(self.stderr()),
+        )
 
     def _wait_datagrams_read(self, peer: UdpPeer, timeout: float, hint: Hint | None) -> None:
         if wait_udp_consumed(self.box, self.entry, timeout):
             return
         self.fail_if_dead()
-        raise CheckFailed(
+        raise ProgramFailed(
             Text(
                 f"сервер за {timeout:.0f} с не прочитал датаграмму от {peer.name}",
                 f"the server did not read {peer.name}'s datagram within {timeout:.0f}s",
             ),
-            hint=hint or UDP_NOT_READING,
+            hint=hint or self.hints.not_reading(self.stderr()),
         )
 
     def alive(self) -> bool:
         return not self.box.exited.is_set()
 
+    def stderr(self) -> str:
+        """All the server has written to stderr so far (its pipe read to the end of what it
+        holds now): the evidence a hint about its state is chosen from."""
+        if self.box.stderr is not None:
+            self.box.stderr.settle()
+        return self.box.stderr_text()
+
     def fail_if_dead(self) -> None:
         if self.box.exited.wait(0.05) and self.box.exit_status is not None:
-            raise CheckFailed(
+            raise ProgramFailed(
                 Text(
                     f"сервер завершился (код {self.box.exit_status})",
                     f"the server exited (status {self.box.exit_status})",
                 ),
-                hint=SERVER_EXITED,
+                hint=self.hints.exited(self.stderr()),
             )
+
+
+def wait_read(
+    box: Sandbox, program_port: int, peer_port: int, timeout: float, quiet: Quiescence
+) -> bool:
+    """Wait until the program has read everything that came over its connection with the
+    grader's `peer_port` (its recv() returned it: nothing left in its receive queue); False
+    at the deadline or once it went quiet. Read from the socket table of its sandbox, for
+    a server (the grader is its client) and a client (the grader is its server) alike."""
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = box.netstat()
+        if entries is None:  # no socket table on this system: give the program a moment
+            time.sleep(0.05)
+            return True
+        if connection_consumed(entries, program_port, peer_port):
+            return True
+        if time.monotonic() > deadline or quiet():
+            return False
+        time.sleep(POLL)
 
 
 def wait_udp_consumed(

@@ -263,7 +263,7 @@ def checks_tables(lang: str) -> str:
 
 
 def _module_of(place: str) -> str:
-    """ "autograder.hints:12" or "autograder.hints.NO_ACCEPT" -> "autograder.hints"."""
+    """ "autograder.hints.common:12" or "autograder.hints.common.NO_ACCEPT" -> "autograder.hints.common"."""
     return place.split(":")[0] if ":" in place else place.rsplit(".", 1)[0]
 
 
