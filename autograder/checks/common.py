@@ -6,24 +6,17 @@ from __future__ import annotations
 import ast
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import quiescence
 from autograder.context import CheckContext
 from autograder.hints.common import NO_ACCEPT, RANDOM_PORT, syntax_hint
 from autograder.hints.lesson04 import (
-    ECHO_ONLY,
-    NO_BROADCAST,
-    NO_SENDER_NAME,
-    NOTHING_TO_OTHERS,
     REQUIRED_MODULES,
 )
 from autograder.i18n import Text
-from autograder.peers import TcpPeer, UdpPeer
+from autograder.peers import TcpPeer
 from autograder.programs.server import Server
-from autograder.quiescence import quiet_reason
-from autograder.textmatch import clean, complete_lines, excerpt, find_segment
 from autograder.verdicts import CheckFailed, Hint
 
 # What several lessons send the same way: one line in three pieces, as TCP may cut it...
@@ -38,121 +31,6 @@ def split_pieces(line: str = SPLIT_LINE) -> list[bytes]:
     data = f"{line}\n".encode()
     emoji_at = data.index("🎄".encode())
     return [data[:1], data[1 : emoji_at + 2], data[emoji_at + 2 :]]
-
-
-@dataclass(frozen=True)
-class DeliveryHints:
-    """What a missing message means, in the words of one protocol (TCP's or UDP's)."""
-
-    missing: Hint  # the message did not arrive
-    no_name: Hint  # the text arrived without the sender's name
-    echo_only: Hint  # the text went back to its sender only
-
-
-TCP_DELIVERY = DeliveryHints(NO_BROADCAST, NO_SENDER_NAME, ECHO_ONLY)
-
-
-def missing_hint(
-    sender: TcpPeer,
-    receiver: TcpPeer,
-    text: str,
-    advice: DeliveryHints = TCP_DELIVERY,
-    default: Hint | None = None,
-    require_name: bool = False,
-) -> Hint:
-    """Why `text` from `sender` did not reach `receiver`, judged by what did arrive."""
-    if require_name and find_segment(receiver.received_since_mark(), (text,)):
-        return advice.no_name
-    if find_segment(sender.received_since_mark(), (text,)):
-        return advice.echo_only
-    return default or advice.missing
-
-
-def deliver(
-    ctx: CheckContext,
-    server: Server | None,
-    sender: TcpPeer,
-    text: str,
-    receivers: list[TcpPeer],
-    timeout: float = 3.0,
-    hint: Hint | None = None,
-    require_name: bool = False,
-    advice: DeliveryHints = TCP_DELIVERY,
-) -> None:
-    """`sender` says `text`; every receiver must get a line with it.
-
-    Only `broadcast` requires the sender's name in that line (`require_name`): every
-    other check that sends a message is about something else, and must not fail a server
-    that forgets the name (each check fails for its own reason only). When the message
-    does not arrive, look at what did to name the likely bug: the text without the name,
-    the text back at the sender only, or nothing at all. A UDP sender says it in one
-    datagram without a line ending (one datagram is one message).
-    """
-    # The message is not sent yet: no line complete now can carry it.
-    starts = [receiver.line_start() for receiver in receivers]
-    sender.send(text if isinstance(sender, UdpPeer) else f"{text}\n")
-    if server is not None:
-        server.wait_consumed(sender, hint=hint)
-    needles = (sender.name, text) if require_name else (text,)
-    for receiver, since in zip(receivers, starts, strict=True):
-        quiet = ctx.quiet()
-        if receiver.expect(*needles, timeout=timeout, give_up=quiet, since=since):
-            continue
-        came = receiver.received_since_mark()
-        likely = missing_hint(sender, receiver, text, advice, hint, require_name)
-        ctx.fail(
-            Text(
-                f"до {receiver.name} не дошло сообщение {sender.name}"
-                + quiet_reason(quiet, timeout).ru,
-                f"{receiver.name} did not get {sender.name}'s message"
-                + quiet_reason(quiet, timeout).en,
-            ),
-            Text(
-                f'у {receiver.name} строка с "{sender.name}" и "{text}"'
-                if require_name
-                else f'у {receiver.name} строка с "{text}"',
-                f'{receiver.name} gets a line with "{sender.name}" and "{text}"'
-                if require_name
-                else f'{receiver.name} gets a line with "{text}"',
-            ),
-            excerpt(came) or None,
-            likely,
-        )
-
-
-def delivery_hint(sender: TcpPeer, receiver: TcpPeer, text: str, default: Hint) -> Hint:
-    """Why `text` from `sender` is missing at `receiver`: when none of it arrived at all,
-    delivery itself is broken (broadcast's bug, named as such), not the check's own point."""
-    got = clean(receiver.text)
-    if text in got:
-        return default
-    if text in clean(sender.text):
-        return ECHO_ONLY
-    if receiver.received_bytes == 0 or sender.name not in got:
-        return NOTHING_TO_OTHERS
-    return default
-
-
-def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
-    """Let the join notices settle, then forget them: a leave notice must be new text.
-
-    Returns what a leave notice must not be: the chat line "carol: exit" (a server that
-    broadcasts the exit word), the name alone ("carol: ", an empty message), or any line
-    about `name` that came before it left (a late join notice is not the leave notice).
-    """
-    settle(peers)
-    seen = set()
-    for peer in peers:
-        seen |= {
-            line for line in complete_lines(peer.text, 0, peer.roster) if name in line.casefold()
-        }
-        peer.skip_to_end()
-    alternatives = [
-        rf"{re.escape(name)}\W{{0,3}}\s*(exit|/quit)\s*$",
-        rf"^\W*{re.escape(name)}\W*$",  # "carol: " alone: an empty message, not a notice
-    ]
-    alternatives += [rf"^{re.escape(line)}$" for line in seen]
-    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def starts(ctx: CheckContext) -> None:

@@ -13,10 +13,8 @@ echo, so they depend on `echo`: without it there is nothing to judge.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from collections.abc import Iterator
 
 from autograder.checks.common import (
     FRAGMENTED,
@@ -27,19 +25,31 @@ from autograder.checks.common import (
     starts,
     static_requirements,
 )
+from autograder.checks.echo import (
+    EXPECT,
+    Connection,
+    Unread,
+    comes_back,
+    consumed,
+    echoed,
+    echoed_exactly,
+    join,
+    line_prefix,
+    served_within,
+    traceback_since,
+    tracebacks,
+    whole_again,
+    without,
+)
 from autograder.context import CheckContext, CheckSet
-from autograder.hints.common import CRASHED, RESET_CRASH, SERVER_EXITED
+from autograder.hints.common import CRASHED, RESET_CRASH
 from autograder.hints.lesson01 import (
     CHANGED_BYTES,
-    CLOSES_AT_ONCE,
     COALESCED_LOST,
     CRASHED_ON_LEAVE,
-    DECODE_CRASH,
-    DECODE_SWALLOWED,
     DECODES,
     DECODES_SPLIT_CHARACTER,
     ENDS_AFTER_CLIENT,
-    FIRST_PIECE_ONLY,
     LARGE_CHANGED,
     NEXT_NOT_SERVED,
     NO_ECHO,
@@ -57,294 +67,16 @@ from autograder.hints.lesson01 import (
     USES_SOCKET,
     WAITS_FOR_ALL,
     WAITS_FOR_NEWLINE,
-    exact_hint,
 )
 from autograder.i18n import Text
-from autograder.peers import TcpPeer, describe_bytes
-from autograder.programs.server import Server
+from autograder.peers import describe_bytes
 from autograder.quiescence import Quiescence, quiet_reason, spinning
-from autograder.sandbox import SandboxError
 from autograder.textmatch import excerpt
-from autograder.verdicts import CheckFailed, Hint
+from autograder.verdicts import CheckFailed
 
 CHECKS = CheckSet("01", "tcp")
-EXPECT = 3.0  # seconds an echo gets to come back
 LARGE = 1 << 20  # bytes streamed through the server by `large`
 LARGE_TIMEOUT = 10.0  # seconds 1 MiB gets to come back (ends early once nothing moves)
-
-
-# --- helpers ---------------------------------------------------------------------------
-def join(ctx: CheckContext, name: str) -> TcpPeer:
-    """A new client: connected, reading in the background, nothing sent yet. A server
-    that ended without an error when its previous client left calls accept() once."""
-    server = ctx.server()
-    try:
-        try:
-            server.fail_if_dead()  # a namespace whose program ended takes no new sockets
-            peer = server.open(name)
-        except SandboxError:
-            server.box.exited.wait(1.0)
-            server.fail_if_dead()
-            raise
-    except CheckFailed as failure:
-        # Refused: a program on its way out (on a loaded machine its exit is seen late).
-        if server.box.exited.wait(1.0) and server.box.exit_status == 0:
-            failure.hint = ENDS_AFTER_CLIENT
-        raise
-    peer.start_reading()
-    return peer
-
-
-def consumed(ctx: CheckContext, peer: TcpPeer, hint: Hint, crash_hint: Hint | None = None) -> None:
-    """Wait until the server read what `peer` sent. A server that died meanwhile is
-    reported with `crash_hint` when the check's own input is the likely cause."""
-    server = ctx.server()
-    try:
-        server.wait_consumed(peer, hint=hint)
-    except CheckFailed as failure:
-        if crash_hint is not None and failure.hint is SERVER_EXITED:
-            failure.hint = crash_hint
-        raise
-
-
-def tracebacks(server: Server) -> int:
-    """How many tracebacks the server printed so far (a thread that died prints one)."""
-    return server.box.stderr_text().count("Traceback (most recent call last)")
-
-
-def traceback_since(server: Server, before: int, wait: float = 0.5) -> bool:
-    """Has the server printed a traceback since it had printed `before`? (its stderr is
-    read on a thread of its own, which may lag on a loaded machine: a short wait)"""
-    deadline = time.monotonic() + wait
-    while tracebacks(server) <= before:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-def echoed(
-    ctx: CheckContext,
-    peer: TcpPeer,
-    text: str,
-    hint: Hint,
-    newline: bool = True,
-    crash_hint: Hint | None = None,
-) -> None:
-    """`peer` sends `text` (a line, unless `newline` is False); it must come back (by
-    content: a prefix or a greeting around it is fine here)."""
-    server = ctx.server()
-    peer.send(f"{text}\n" if newline else text)
-    consumed(ctx, peer, NOT_READ if hint is NO_ECHO else hint, crash_hint)
-    quiet = server.quiet()
-    if peer.expect(text, timeout=EXPECT, give_up=quiet):
-        return
-    came = peer.received_since_mark()
-    if peer.closed_by_server and not came and hint is NO_ECHO:
-        hint = CLOSES_AT_ONCE
-    ctx.fail(
-        Text(
-            f"сервер закрыл соединение {peer.name}, не вернув отправленное",
-            f"the server closed {peer.name}'s connection without sending back what it sent",
-        )
-        if peer.closed_by_server
-        else Text(
-            f"к {peer.name} не вернулось отправленное" + quiet_reason(quiet, EXPECT).ru,
-            f"{peer.name} did not get back what it sent" + quiet_reason(quiet, EXPECT).en,
-        ),
-        Text(f'у {peer.name} "{text}"', f'{peer.name} gets "{text}" back'),
-        excerpt(came) or None,
-        crash_hint or hint,
-        if_dead="note",
-    )
-
-
-def line_prefix(peer: TcpPeer, start: int, text: str) -> bytes:
-    """What the server put in front of `text` on its line ("Echo: "), from the bytes
-    received since `start`; a greeting on a line of its own is not part of it."""
-    raw = bytes(peer.raw[start:])
-    at = raw.find(text.encode())
-    if at <= 0:
-        return b""
-    return raw[:at].rsplit(b"\n", 1)[-1]
-
-
-def without(data: bytes, prefix: bytes) -> bytes:
-    """`data` with every copy of the server's own `prefix` taken out (see `echo`)."""
-    return data.replace(prefix, b"") if prefix else data
-
-
-def comes_back(
-    ctx: CheckContext, peer: TcpPeer, start: int, wanted: bytes, prefix: bytes, timeout: float
-) -> bytes | None:
-    """Wait until `wanted` is among the bytes received since `start` once the server's
-    own `prefix` is taken out (it may be put in front of every recv()'s worth); the
-    bytes that came, or None if it came back whole."""
-    server = ctx.server()
-    quiet = server.quiet()
-
-    def found(_text: str) -> bool:
-        return wanted in without(bytes(peer.raw[start:]), prefix)
-
-    if peer.wait_until(found, timeout=timeout, give_up=quiet):
-        peer.skip_to_end()
-        return None
-    return bytes(peer.raw[start:])
-
-
-class Unread(Exception):
-    """The server did not read what was sent on a connection it had answered before."""
-
-
-def echoed_exactly(
-    ctx: CheckContext, peer: TcpPeer, data: bytes, hint: Hint, reused: bool = False
-) -> None:
-    """`peer` sends `data`; exactly these bytes must come back, nothing more or less.
-    The hint names what was done to them (`exact_hint`), else `hint`. `reused`: the
-    connection was answered before, and a server that answers once per connection does
-    not read it again (raises Unread, so the caller may try a fresh connection)."""
-    server = ctx.server()
-    raw_start = len(peer.raw)
-    before = tracebacks(server)
-    peer.send(data)
-    try:
-        consumed(ctx, peer, NOT_READ, crash_hint=hint)
-    except CheckFailed:
-        if reused and server.alive():
-            raise Unread from None
-        raise
-    # Until as many bytes came as went, or the echo went quiet (a server that strips
-    # sends fewer); then a little longer, for an added newline or prefix.
-    quiet = server.quiet()
-    peer.wait_until(
-        lambda _t: len(peer.raw) - raw_start >= len(data), timeout=EXPECT, give_up=quiet
-    )
-    settle([peer], quiet=0.05, limit=1.0)  # a newline sent on its own, after the echo
-    got = bytes(peer.raw[raw_start:])
-    peer.skip_to_end()
-    if got == data:
-        return
-    likely = exact_hint(data, got, peer.closed_by_server, hint)
-    if likely is hint and not got:
-        if traceback_since(server, before):
-            died_decoding = "UnicodeDecodeError" in server.box.stderr_text()
-            likely = DECODE_CRASH if died_decoding else THREAD_DIED
-        elif hint is DECODES and peer.closed_by_server:
-            likely = DECODE_SWALLOWED
-    ctx.fail(
-        Text(
-            f"к {peer.name} вернулись не те байты, что ушли",
-            f"{peer.name} did not get back the bytes it sent",
-        ),
-        Text(f"ровно {describe_bytes(data, 80)}", f"exactly {describe_bytes(data, 80)}"),
-        (describe_bytes(got, 80) if got else None)
-        or (
-            Text("ничего (сервер закрыл соединение)", "nothing (the server closed the connection)")
-            if peer.closed_by_server
-            else Text("ничего", "nothing")
-        ),
-        likely,
-        if_dead="note",
-    )
-
-
-def served_within(ctx: CheckContext, peers: list[TcpPeer], timeout: float) -> list[TcpPeer]:
-    """Which of `peers` the server has not read from within `timeout` (one shared deadline)."""
-    server = ctx.server()
-    deadline = time.monotonic() + timeout
-    unread = []
-    for peer in peers:
-        try:
-            server.wait_consumed(peer, timeout=max(0.05, deadline - time.monotonic()))
-        except CheckFailed:
-            server.fail_if_dead()
-            unread.append(peer)
-    return unread
-
-
-class Connection:
-    """The client connection a check keeps using across its steps.
-
-    It is replaced by a new one when a step broke it (the server closed it, or the step
-    failed on it and its thread may be dead), or when a step asks for a fresh one, so one
-    step's failure does not fail the next; the old one leaves first, so a server that
-    serves one client at a time gets to the new one.
-    """
-
-    def __init__(self, ctx: CheckContext, names: tuple[str, ...]) -> None:
-        self.ctx = ctx
-        self.names = list(names)
-        self.peer: TcpPeer | None = None
-
-    def open(self) -> bool:
-        return self.peer is not None and not self.peer.closed_by_server
-
-    @contextlib.contextmanager
-    def use(self, fresh: bool = False) -> Iterator[TcpPeer]:
-        if fresh or self.peer is None or self.peer.closed_by_server:
-            if self.peer is not None:
-                self.peer.leave()
-            self.peer = join(self.ctx, self.names.pop(0))
-        peer = self.peer
-        try:
-            yield peer
-        except CheckFailed:
-            peer.leave()
-            self.peer = None
-            raise
-
-
-def sent_in_pieces(
-    ctx: CheckContext,
-    peer: TcpPeer,
-    pieces: list[bytes],
-    prefix: bytes,
-    crash_hint: Hint,
-) -> int:
-    """Send `pieces` one by one, each read by the server before the next goes: TCP cut
-    the line there. The position in `peer.raw` before the first piece."""
-    start = len(peer.raw)
-    for piece in pieces:
-        peer.send(piece)
-        try:
-            consumed(ctx, peer, crash_hint, crash_hint=crash_hint)
-        except CheckFailed as failure:
-            # The first piece came back and the next one is not read: the server answered
-            # once (one recv() for the whole message) and stopped reading.
-            if without(bytes(peer.raw[start:]), prefix) == pieces[0]:
-                failure.hint = FIRST_PIECE_ONLY
-            raise
-    return start
-
-
-def whole_again(
-    ctx: CheckContext,
-    peer: TcpPeer,
-    pieces: list[bytes],
-    wanted: str,
-    prefix: bytes,
-    default: Hint,
-) -> None:
-    """A line sent in `pieces` must come back whole (the server's prefix taken out)."""
-    start = sent_in_pieces(ctx, peer, pieces, prefix, default)
-    came = comes_back(ctx, peer, start, wanted.encode(), prefix, EXPECT)
-    if came is None:
-        return
-    hint = default
-    if without(came, prefix) == pieces[0]:
-        hint = FIRST_PIECE_ONLY
-    elif default is PIECES_AS_MESSAGES and b"\n" in without(came, prefix).rstrip(b"\n"):
-        hint = PIECES_AS_MESSAGES
-    ctx.fail(
-        Text(
-            f"к {peer.name} строка, отправленная кусками, не вернулась целой",
-            f"{peer.name} did not get back whole the line it sent in pieces",
-        ),
-        Text(f'у {peer.name} строка "{wanted}"', f'{peer.name} gets the line "{wanted}" back'),
-        describe_bytes(came, 80) if came else None,
-        hint,
-        if_dead="note",
-    )
 
 
 # --- checks ----------------------------------------------------------------------------

@@ -1,0 +1,242 @@
+"""The multi-user chat's scenarios, written once for TCP (lesson 04) and UDP (lesson 03).
+
+Each scenario is a function of the check's context and a `Transport` (checks/
+transports.py: TCP lines or UDP datagrams), which says what is the protocol's own: how a
+user joins, speaks and leaves, how a crowd joins, how the client is driven, and the words
+of every hint. A lesson registers a scenario under its own id, with a docstring of its
+own (the line an instructor reads in `--list`):
+
+    @CHECKS.check("join")
+    def join(ctx: CheckContext) -> None:
+        '''A newcomer's nickname reaches those already in.'''
+        chat.join(ctx, TCP)
+
+Core scenarios are tolerant: they match by content (the nickname and the text present,
+worded freely) and send the next message only once the server has read the previous one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from autograder.checks.common import judge_port, settle
+from autograder.checks.transports import Transport
+from autograder.context import CheckContext
+from autograder.hints.common import CLIENT_NOT_UTF8
+from autograder.i18n import Text
+from autograder.peers import TcpPeer
+from autograder.programs.console import ConsoleProgram
+from autograder.textmatch import complete_lines, excerpt
+from autograder.verdicts import Hint
+
+START_GRACE = 0.3  # seconds a UDP server must outlive its first datagram
+
+
+def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
+    """Let the join notices settle, then forget them: a leave notice must be new text.
+
+    Returns what a leave notice must not be: the chat line "carol: exit" (a server that
+    broadcasts the exit word), the name alone ("carol: ", an empty message), or any line
+    about `name` that came before it left (a late join notice is not the leave notice).
+    """
+    settle(peers)
+    seen = set()
+    for peer in peers:
+        seen |= {
+            line for line in complete_lines(peer.text, 0, peer.roster) if name in line.casefold()
+        }
+        peer.skip_to_end()
+    alternatives = [
+        rf"{re.escape(name)}\W{{0,3}}\s*(exit|/quit)\s*$",
+        rf"^\W*{re.escape(name)}\W*$",  # "carol: " alone: an empty message, not a notice
+    ]
+    alternatives += [rf"^{re.escape(line)}$" for line in seen]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def join(ctx: CheckContext, t: Transport) -> None:
+    """A newcomer's nickname reaches those already in."""
+    alice, bob = t.join(ctx, "alice"), t.join(ctx, "bob")
+    t.expect(
+        ctx,
+        alice,
+        "bob",
+        expected=Text(
+            f"у alice {t.unit.ru} с именем bob (уведомление о входе)",
+            f"alice gets a {t.unit.en} with bob's name (a join notice)",
+        ),
+        hint=t.hints.no_join_notice,
+        nothing=False,
+    )
+    t.join(ctx, "carol")
+    for peer in (alice, bob):
+        t.expect(
+            ctx,
+            peer,
+            "carol",
+            expected=Text(
+                f"у {peer.name} уведомление о входе carol",
+                f"{peer.name} gets a join notice for carol",
+            ),
+            hint=t.hints.no_join_notice,
+            nothing=False,
+        )
+
+
+def broadcast(ctx: CheckContext, t: Transport) -> None:
+    """With three users, each message reaches both others with the sender's name."""
+    users = [t.join(ctx, name) for name in ("alice", "bob", "carol")]
+    texts = ("good morning everyone", "the weather is fine", "see you at the lecture")
+    for sender, text in zip(users, texts, strict=True):
+        with ctx.step(1 / 3, Text(f"сообщение {sender.name}", f"{sender.name}'s message")):
+            others = [u for u in users if u is not sender]
+            t.say(ctx, sender, text, others, require_name=True)
+
+
+def leave(ctx: CheckContext, t: Transport) -> None:
+    """A user leaves: the others are told, and leaving does what this protocol asks
+    (`Transport.after_leaving`)."""
+    alice, bob, carol = (t.join(ctx, name) for name in ("alice", "bob", "carol"))
+    not_a_notice = before_leaving([alice, bob], "carol")
+    t.leaves(ctx, carol)
+    with ctx.step(t.leave_notice_weight, Text("уведомление о выходе", "leave notice")):
+        for peer in (alice, bob):
+            t.expect_leave_notice(ctx, peer, "carol", not_a_notice)
+    t.after_leaving(ctx, alice, bob, carol)
+
+
+def utf8(
+    ctx: CheckContext,
+    t: Transport,
+    title: Text,
+    then: Callable[[CheckContext, TcpPeer, TcpPeer], None],
+) -> None:
+    """Cyrillic and emoji arrive intact (half of the points); `then`, titled `title`,
+    is the other half: what else of UTF-8 the lesson asks."""
+    alice, bob = t.join(ctx, "alice"), t.join(ctx, "bob")
+    with ctx.step(0.5, Text("кириллица и эмодзи", "Cyrillic and emoji")):
+        t.cyrillic(ctx, alice, bob)
+    with ctx.step(0.5, title):
+        then(ctx, alice, bob)
+
+
+def many_clients(ctx: CheckContext, t: Transport) -> None:
+    """A crowd joins at once; one message reaches every other user."""
+    peers = t.crowd(ctx)
+    sender, receivers = peers[0], peers[1:]
+    text = t.crowd_text
+    starts = [receiver.line_start() for receiver in receivers]
+    t.send(ctx, sender, text, hint=t.hints.many_clients_unread)
+    quiet = ctx.quiet()
+    deadline = time.monotonic() + t.crowd_timeout
+    missing = [
+        receiver
+        for receiver, since in zip(receivers, starts, strict=True)
+        if receiver.expect(
+            text, timeout=max(0.0, deadline - time.monotonic()), give_up=quiet, since=since
+        )
+        is None
+    ]
+    if not missing:
+        return
+    names = ", ".join(p.name for p in missing[:5]) + (" …" if len(missing) > 5 else "")
+    others = len(receivers)
+    ctx.fail(
+        Text(
+            f"сообщение {sender.name} дошло до {others - len(missing)} из {others}",
+            f"{sender.name}'s message reached {others - len(missing)} of {others}",
+        ),
+        Text(f"сообщение у всех {others} остальных", f"all {others} others get the message"),
+        Text(f"не пришло: {names}", f"missing at: {names}"),
+        t.crowd_hint(sender, receivers, missing, text),
+    )
+
+
+# --- the student's client ----------------------------------------------------------------
+def client_sends(ctx: CheckContext, t: Transport) -> None:
+    """The client sends the nickname the user typed, then each typed line."""
+    client = t.start_client(ctx)
+    client.type("alice")
+    t.connected(client)
+    with ctx.step(0.5, Text("имя", "nickname")):
+        t.expect_sent(
+            ctx,
+            client,
+            "alice",
+            Text("серверу приходит имя alice", "the server receives the nickname alice"),
+            t.hints.client_no_name,
+        )
+    with ctx.step(0.5, Text("набранная строка", "a typed line")):
+        client.type("hello from the keyboard")
+        t.expect_sent(
+            ctx,
+            client,
+            "hello from the keyboard",
+            Text("серверу приходит набранная строка", "the server receives the typed line"),
+            t.hints.client_no_send,
+        )
+
+
+def expect_printed(
+    ctx: CheckContext, t: Transport, client: ConsoleProgram, text: str, hint: Hint
+) -> None:
+    """The server sends `text` while the client waits for input; the client must print it."""
+    t.answer(client, text)
+    if not client.wait_printed(text):
+        ctx.fail(
+            Text(
+                f"сервер прислал {t.unit_acc.ru}, пока клиент ждал ввода",
+                f"the server sent a {t.unit_acc.en} while the client waited for input",
+            ),
+            Text(f'клиент печатает "{text}"', f'the client prints "{text}"'),
+            excerpt(client.output(), 200) or None,
+            hint,
+        )
+
+
+def client_receives(ctx: CheckContext, t: Transport) -> None:
+    """The client prints incoming messages while waiting for input, and leaves on exit.
+
+    Cyrillic is tried last, on a second copy of the client: a client that dies on it
+    must not pass (or fail) the exit step by accident.
+    """
+    client = t.joined_client(ctx, first_run=True)
+    with ctx.step(
+        0.4,
+        Text(
+            "входящее печатается, пока клиент ждёт ввода",
+            "incoming text is printed while waiting for input",
+        ),
+    ):
+        expect_printed(ctx, t, client, "bob: hello from the server", t.hints.client_no_receiver)
+    printed_latin = "hello from the server" in client.output()
+    with ctx.step(0.4, Text("выход по exit", "exit on 'exit'")):
+        client.type("exit")
+        t.client_ends(ctx, client)
+    with ctx.step(0.2, Text("входящее по-русски", "incoming Cyrillic text")):
+        ctx.transcript.add("grader", Text("второй запуск клиента", "a second run of the client"))
+        second = t.joined_client(ctx, first_run=False)
+        hint = CLIENT_NOT_UTF8 if printed_latin else t.hints.client_no_receiver
+        expect_printed(ctx, t, second, "bob: привет из сервера", hint)
+
+
+# --- only where a message is a datagram ----------------------------------------------------
+def udp_starts(ctx: CheckContext) -> None:
+    """The server starts, binds its UDP port and reads the datagrams sent to it."""
+    server = ctx.server()
+    ctx.udp_peer("probe")  # a first datagram, read by recvfrom() (or the check fails)
+    # A server that dies right after bind() (listen() on a UDP socket, say) may look as if
+    # it read the probe: the socket table can show an empty queue before the datagram is
+    # in it. Still there a moment later, or it did not start.
+    server.box.exited.wait(START_GRACE)
+    server.fail_if_dead()
+    judge_port(ctx, server)
+
+
+def after_invalid_utf8(ctx: CheckContext, t: Transport, sender: TcpPeer, bob: TcpPeer) -> None:
+    """`sender` sends bytes that are not UTF-8; its next message must still reach bob."""
+    sender.send(b"\xff\xfe broken \xc3\x28 bytes")
+    ctx.server().wait_consumed(sender)
+    t.say(ctx, sender, "still here after bad bytes", [bob])
