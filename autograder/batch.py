@@ -59,7 +59,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import autograder
 from autograder.i18n import LANGUAGES, default_language
-from autograder.rubric import RubricError, rubric_for_lesson
+from autograder.lessons import rubric_for_lesson
+from autograder.rubric import RubricError
 from autograder.runner import lesson_from_path
 
 EXIT_DONE, EXIT_INTERRUPTED = 0, 2

@@ -31,6 +31,7 @@ from rich.spinner import Spinner
 
 from autograder.formats import FORMATS, RENDERERS, to_classroom_base64, to_markdown
 from autograder.i18n import LANGUAGES, default_language, tr
+from autograder.lessons import available_lessons, check_set, rubric_for_lesson
 from autograder.report import (
     check_line,
     id_width,
@@ -39,8 +40,8 @@ from autograder.report import (
     render_terminal,
 )
 from autograder.results import CheckResult, GradeReport, GradingPlan
-from autograder.rubric import Rubric, RubricError, available_lessons, load_rubric, rubric_for_lesson
-from autograder.runner import CHECK_SETS, GradingError, Progress, grade, lesson_from_path
+from autograder.rubric import Rubric, RubricError, load_rubric
+from autograder.runner import GradingError, Progress, grade, lesson_from_path
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -221,7 +222,7 @@ def print_rubric(rubric: Rubric, lang: str, console: Console, verbose: bool = Fa
             continue
         if items is rubric.udp_items:
             console.print(f"\n[bold]UDP[/] ({tr('capped', lang, cap=rubric.udp_cap_percent)})")
-        checks = CHECK_SETS.get((rubric.lesson, implementation))
+        checks = check_set(rubric.lesson, implementation)
         for item in items:
             console.print(f"  {item.id:<16} {item.group:<11} {item.points:>3}  {item.title(lang)}")
             if verbose and checks and item.id in checks.checks:

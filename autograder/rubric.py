@@ -1,7 +1,8 @@
 """Rubrics: which checks a lesson has, their points, titles and the passing score.
 
 One TOML file per lesson in `autograder/rubrics/`, inside the grader package so a
-submission cannot edit its own rubric. An instructor may pass `--rubric FILE` instead.
+submission cannot edit its own rubric (which lessons there are: autograder/lessons.py).
+An instructor may pass `--rubric FILE` instead.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from autograder.i18n import Text
-
-RUBRICS = Path(__file__).with_name("rubrics")
-COURSE_LESSONS = ("01", "02", "03", "04")  # one without a rubric file has no checks yet
 
 
 class RubricError(ValueError):
@@ -51,10 +49,6 @@ class Rubric:
     @property
     def max_score(self) -> int:
         return sum(item.points for item in self.items)
-
-
-def available_lessons() -> list[str]:
-    return sorted(p.stem for p in RUBRICS.glob("*.toml"))
 
 
 def _text(value: object, where: str) -> Text:
@@ -109,16 +103,3 @@ def load_rubric(path: Path) -> Rubric:
         )
     except KeyError as exc:
         raise RubricError(f"{path}: missing {exc}") from exc
-
-
-def rubric_for_lesson(lesson: str) -> Rubric:
-    path = RUBRICS / f"{lesson}.toml"
-    if not path.exists():
-        available = ", ".join(available_lessons())
-        if lesson in COURSE_LESSONS:
-            raise RubricError(
-                f"automatic checks for lesson {lesson} are not available yet (available: "
-                f"{available}); check this lesson by hand as its README describes"
-            )
-        raise RubricError(f"no rubric for lesson {lesson!r} (available: {available})")
-    return load_rubric(path)

@@ -15,9 +15,9 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.checks import lesson01, lesson02, lesson03, lesson04, lesson04_udp
 from autograder.context import CheckContext, CheckSet, CheckSpec
 from autograder.i18n import Text
+from autograder.lessons import check_set
 from autograder.results import CheckResult, GradeReport, GradingPlan
 from autograder.rubric import Rubric, RubricItem
 from autograder.sandbox import Limits, SandboxError, SandboxFactory
@@ -25,13 +25,6 @@ from autograder.source import check_syntax, python_version, scan_source
 from autograder.submission import Submission
 from autograder.verdicts import CheckFailed, CheckSkipped, outcome_of, points_for
 
-CHECK_SETS: dict[tuple[str, str], CheckSet] = {
-    ("01", "tcp"): lesson01.CHECKS,
-    ("02", "tcp"): lesson02.CHECKS,
-    ("03", "udp"): lesson03.CHECKS,
-    ("04", "tcp"): lesson04.CHECKS,
-    ("04", "udp"): lesson04_udp.CHECKS,
-}
 CHECK_DEADLINE = 60.0  # seconds: no single check may take longer
 
 
@@ -197,7 +190,7 @@ def grade(
     started = time.monotonic()
     submission = load_submission(path, rubric)
     implementation = submission.implementation
-    checks = CHECK_SETS.get((rubric.lesson, implementation))
+    checks = check_set(rubric.lesson, implementation)
     if checks is None:
         raise GradingError(f"lesson {rubric.lesson} has no {implementation.upper()} checks yet")
     items = [i for i in rubric.items_for(implementation) if not only or i.id in only]

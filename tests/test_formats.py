@@ -38,8 +38,8 @@ from autograder.formats import (
 )
 from autograder.hints.common import SPLIT_CHARACTER
 from autograder.i18n import Text
+from autograder.lessons import rubric_for_lesson
 from autograder.results import CheckResult, GradeReport
-from autograder.rubric import rubric_for_lesson
 from autograder.verdicts import StepResult
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,7 +34,8 @@ import tomllib
 from autograder import launch
 from autograder.context import CheckContext, CheckSet
 from autograder.i18n import Text
-from autograder.rubric import RubricItem, rubric_for_lesson
+from autograder.lessons import rubric_for_lesson
+from autograder.rubric import RubricItem
 from autograder.runner import _run_all, load_submission
 from autograder.sandbox import PortLock, SandboxFactory
 

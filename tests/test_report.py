@@ -8,9 +8,9 @@ from rich.console import Console
 
 from autograder.hints.common import SPLIT_CHARACTER
 from autograder.i18n import Text
+from autograder.lessons import rubric_for_lesson
 from autograder.report import render_terminal, to_json
 from autograder.results import CheckResult, GradeReport
-from autograder.rubric import rubric_for_lesson
 
 TRACEBACK = (
     'Traceback (most recent call last):\n  File "server.py", line 31\nUnicodeDecodeError: boom'

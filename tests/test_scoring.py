@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from autograder.i18n import Text
+from autograder.lessons import rubric_for_lesson
 from autograder.results import CheckResult, GradeReport
-from autograder.rubric import RubricError, load_rubric, rubric_for_lesson
+from autograder.rubric import RubricError, load_rubric
 from autograder.runner import detect_implementation, lesson_from_path
 from autograder.verdicts import CheckFailed, StepResult, outcome_of, points_for
 
@@ -103,11 +104,13 @@ def test_the_lesson_04_rubric_adds_up_and_has_the_contract_ids() -> None:
 
 
 def test_every_rubric_check_exists_in_the_check_sets() -> None:
-    from autograder.runner import CHECK_SETS
+    from autograder.lessons import check_set
 
     rubric = rubric_for_lesson("04")
     for implementation in ("tcp", "udp"):
-        registered = set(CHECK_SETS[("04", implementation)].checks)
+        checks = check_set("04", implementation)
+        assert checks is not None
+        registered = set(checks.checks)
         assert {i.id for i in rubric.items_for(implementation)} == registered
 
 

@@ -24,7 +24,7 @@ from sitebuild import GENERATED, ROOT, build_site
 
 from autograder.cli import build_parser
 from autograder.docs_links import hint_anchors
-from autograder.rubric import available_lessons, rubric_for_lesson
+from autograder.lessons import available_lessons, rubric_for_lesson
 
 LANG_PREFIX = {"ru": "", "en": "en/"}
 

@@ -87,7 +87,7 @@ def test_submission_gets_its_verdicts(folder: Path) -> None:
 
 def test_every_submission_names_every_check() -> None:
     """A verdict file that forgets a check would let that check go unproven."""
-    from autograder.rubric import rubric_for_lesson
+    from autograder.lessons import rubric_for_lesson
 
     for folder in SUBMISSIONS:
         expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
@@ -118,7 +118,7 @@ def test_lesson_03_failed_verdicts_declare_their_points() -> None:
 def test_every_check_is_failed_by_some_submission() -> None:
     """No check that cannot fail: each check of every lesson's rubric (for lesson 04, its
     TCP checks) has a submission that fails it."""
-    from autograder.rubric import available_lessons, rubric_for_lesson
+    from autograder.lessons import available_lessons, rubric_for_lesson
 
     failed: dict[tuple[str, str], set[str]] = {}
     for folder in SUBMISSIONS:

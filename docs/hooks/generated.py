@@ -228,8 +228,7 @@ def formats_table(lang: str) -> str:
 
 
 def checks_tables(lang: str) -> str:
-    from autograder.rubric import available_lessons, rubric_for_lesson
-    from autograder.runner import CHECK_SETS
+    from autograder.lessons import available_lessons, check_set, rubric_for_lesson
 
     parts = []
     for lesson in available_lessons():
@@ -250,7 +249,7 @@ def checks_tables(lang: str) -> str:
                     if lang == "ru"
                     else f"**UDP** (capped at {cap}% of the total):\n"
                 )
-            checks = CHECK_SETS.get((lesson, implementation))
+            checks = check_set(lesson, implementation)
             rows = [_pick(HEAD["checks"], lang), "|---|---|---|---|"]
             for item in items:
                 text = item.title(lang)

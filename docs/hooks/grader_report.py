@@ -47,8 +47,8 @@ def generate(out_dir: Path = DEFAULT_OUT) -> list[Path]:
     from rich.console import Console
     from rich.terminal_theme import MONOKAI
 
+    from autograder.lessons import rubric_for_lesson
     from autograder.report import render_terminal, to_json
-    from autograder.rubric import rubric_for_lesson
     from autograder.runner import grade
 
     report = grade(ROOT / SUBMISSION, rubric_for_lesson("04"), jobs=2)
