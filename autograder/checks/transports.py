@@ -18,13 +18,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from autograder.checks.common import settle
 from autograder.context import CheckContext
 from autograder.hints import lesson03 as udp_hints
 from autograder.hints import lesson04 as tcp_hints
-from autograder.hints.common import NOT_UTF8
+from autograder.hints.common import NOT_UTF8, ChatHints, DeliveryHints
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.clients import ClientProgram, UdpClientProgram
@@ -32,33 +31,6 @@ from autograder.programs.console import ConsoleProgram
 from autograder.quiescence import quiet_reason
 from autograder.textmatch import excerpt, find_segment
 from autograder.verdicts import CheckFailed, Hint, ProgramFailed
-
-
-@dataclass(frozen=True)
-class DeliveryHints:
-    """What a missing message means: it did not arrive, it came without the sender's
-    name, or it went back to its sender only."""
-
-    missing: Hint
-    no_name: Hint
-    echo_only: Hint
-
-
-@dataclass(frozen=True)
-class ChatHints:
-    """A transport's words for the chat's bugs."""
-
-    delivery: DeliveryHints
-    nothing_to_others: Hint  # a user got nothing at all during a whole check
-    no_join_notice: Hint
-    no_leave_notice: Hint
-    not_utf8: Hint  # Cyrillic and emoji do not get through
-    many_clients: Hint  # a crowd is not served
-    many_clients_unread: Hint | None  # the crowd's first message not read (None: its state)
-    client_no_name: Hint
-    client_no_send: Hint
-    client_no_receiver: Hint
-    client_no_exit: Hint
 
 
 def missing_hint(
@@ -270,21 +242,7 @@ class Transport:
 
 
 class TcpLines(Transport):
-    hints = ChatHints(
-        delivery=DeliveryHints(
-            tcp_hints.NO_BROADCAST, tcp_hints.NO_SENDER_NAME, tcp_hints.ECHO_ONLY
-        ),
-        nothing_to_others=tcp_hints.NOTHING_TO_OTHERS,
-        no_join_notice=tcp_hints.NO_JOIN_NOTICE,
-        no_leave_notice=tcp_hints.NO_LEAVE_NOTICE,
-        not_utf8=NOT_UTF8,
-        many_clients=tcp_hints.MANY_CLIENTS,
-        many_clients_unread=tcp_hints.MANY_CLIENTS,
-        client_no_name=tcp_hints.CLIENT_NO_NAME,
-        client_no_send=tcp_hints.CLIENT_NO_SEND,
-        client_no_receiver=tcp_hints.CLIENT_NO_RECEIVER,
-        client_no_exit=tcp_hints.CLIENT_NO_EXIT,
-    )
+    hints = tcp_hints.TCP_CHAT
     unit = Text("строка", "line")
     unit_acc = Text("строку", "line")
     reply_timeout = 3.0
@@ -427,21 +385,7 @@ def _is_exit(text: str) -> bool:
 
 
 class UdpDatagrams(Transport):
-    hints = ChatHints(
-        delivery=DeliveryHints(
-            udp_hints.UDP_NO_BROADCAST, udp_hints.UDP_NO_SENDER_NAME, udp_hints.UDP_ECHO_ONLY
-        ),
-        nothing_to_others=udp_hints.UDP_NOTHING_TO_OTHERS,
-        no_join_notice=udp_hints.UDP_NO_JOIN_NOTICE,
-        no_leave_notice=udp_hints.UDP_NO_LEAVE_NOTICE,
-        not_utf8=udp_hints.UDP_NOT_UTF8,
-        many_clients=udp_hints.UDP_MANY_CLIENTS,
-        many_clients_unread=None,
-        client_no_name=udp_hints.UDP_NO_NICKNAME,
-        client_no_send=udp_hints.UDP_CLIENT_NO_SEND,
-        client_no_receiver=udp_hints.UDP_CLIENT_NO_RECEIVER,
-        client_no_exit=udp_hints.UDP_CLIENT_NO_EXIT,
-    )
+    hints = udp_hints.UDP_CHAT
     unit = Text("датаграмма", "datagram")
     unit_acc = Text("датаграмму", "datagram")
     # Short on purpose: a datagram is only expected after the server has read the one

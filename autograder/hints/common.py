@@ -300,3 +300,31 @@ UDP_CLIENT_SILENT = Hint(
 NO_CLIENT_FILE = Hint(
     Text("Положите client.py рядом с server.py.", "Put client.py next to server.py.")
 )
+
+
+# --- a chat's words, per transport (TCP_CHAT in lesson04.py, UDP_CHAT in lesson03.py) ---
+@dataclass(frozen=True)
+class DeliveryHints:
+    """What a missing message means: it did not arrive, it came without the sender's
+    name, or it went back to its sender only."""
+
+    missing: Hint
+    no_name: Hint
+    echo_only: Hint
+
+
+@dataclass(frozen=True)
+class ChatHints:
+    """A transport's words for the chat's bugs."""
+
+    delivery: DeliveryHints
+    nothing_to_others: Hint  # a user got nothing at all during a whole check
+    no_join_notice: Hint
+    no_leave_notice: Hint
+    not_utf8: Hint  # Cyrillic and emoji do not get through
+    many_clients: Hint  # a crowd is not served
+    many_clients_unread: Hint | None  # the crowd's first message not read (None: its state)
+    client_no_name: Hint
+    client_no_send: Hint
+    client_no_receiver: Hint
+    client_no_exit: Hint

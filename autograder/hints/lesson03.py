@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from autograder.hints.common import (
     STARTUP_ERRORS,
+    ChatHints,
     Clues,
+    DeliveryHints,
     ServerHints,
     first_match,
     startup_hint,
@@ -311,4 +313,19 @@ UDP_SERVER = ServerHints(
     exited=lambda stderr: first_match(UDP_CRASHES, stderr, UDP_SERVER_EXITED),
     not_reading=lambda stderr: first_match(UDP_CRASHES, stderr, UDP_NOT_READING),
     startup=udp_startup_hint,
+)
+
+# The UDP chat's words for the scenarios of checks/chat.py (see checks/transports.py).
+UDP_CHAT = ChatHints(
+    delivery=DeliveryHints(UDP_NO_BROADCAST, UDP_NO_SENDER_NAME, UDP_ECHO_ONLY),
+    nothing_to_others=UDP_NOTHING_TO_OTHERS,
+    no_join_notice=UDP_NO_JOIN_NOTICE,
+    no_leave_notice=UDP_NO_LEAVE_NOTICE,
+    not_utf8=UDP_NOT_UTF8,
+    many_clients=UDP_MANY_CLIENTS,
+    many_clients_unread=None,
+    client_no_name=UDP_NO_NICKNAME,
+    client_no_send=UDP_CLIENT_NO_SEND,
+    client_no_receiver=UDP_CLIENT_NO_RECEIVER,
+    client_no_exit=UDP_CLIENT_NO_EXIT,
 )

@@ -4,6 +4,7 @@ Each names the bug in words a student can act on and the anchor of its section i
 docs/common-bugs.md. Checks pick the hint that fits what they saw.
 """
 
+from autograder.hints.common import NOT_UTF8, ChatHints, DeliveryHints
 from autograder.i18n import Text
 from autograder.verdicts import Hint
 
@@ -222,4 +223,19 @@ REQUIRED_MODULES = Hint(
         "The assignment asks for sockets (socket) and a thread per client (threading).",
     ),
     "requirements",
+)
+
+# The TCP chat's words for the scenarios of checks/chat.py (see checks/transports.py).
+TCP_CHAT = ChatHints(
+    delivery=DeliveryHints(NO_BROADCAST, NO_SENDER_NAME, ECHO_ONLY),
+    nothing_to_others=NOTHING_TO_OTHERS,
+    no_join_notice=NO_JOIN_NOTICE,
+    no_leave_notice=NO_LEAVE_NOTICE,
+    not_utf8=NOT_UTF8,
+    many_clients=MANY_CLIENTS,
+    many_clients_unread=MANY_CLIENTS,
+    client_no_name=CLIENT_NO_NAME,
+    client_no_send=CLIENT_NO_SEND,
+    client_no_receiver=CLIENT_NO_RECEIVER,
+    client_no_exit=CLIENT_NO_EXIT,
 )
