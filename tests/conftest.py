@@ -25,6 +25,46 @@ import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# --- in parallel (pytest -n, see pyproject.toml) ---------------------------------------
+# Tests that must not run beside each other go to one worker together, as a group: a
+# module whose module-scoped fixture is made once (the site, a real grading, a pip
+# install), or tests that look at or hold what the whole host shares (every process of
+# it; port 9091). Keyed by module, or by module::test for one test. (pytest-xdist's own
+# xdist_group marks do not group under pytest 9.2: pytest-dev/pytest-xdist#1386.)
+SERIAL = {
+    "tests/test_site.py": "site",
+    "tests/test_site_browser.py": "site-browser",
+    "tests/test_ci_templates.py": "ci-templates",
+    "tests/test_formats.py": "formats",
+    # A hostile grading is proven contained by looking at every process of the host.
+    "tests/test_hostile.py": "hostile",
+    # They hold and squat port 9091, where 04-classic's server listens in ports mode.
+    "tests/test_port_turns.py": "port-9091",
+    "tests/test_submissions.py::test_fallback_isolation_gives_a_fixed_port_submission_the_same_"
+    "verdicts": "port-9091",
+}
+
+
+def serial_group(nodeid: str) -> str | None:
+    """The group of a test that must not run beside the others of its group."""
+    module, _, rest = nodeid.partition("::")
+    function = rest.split("[")[0]
+    return SERIAL.get(f"{module}::{function}") or SERIAL.get(module)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Each test is a unit of work on its own (as `--dist load` does), except the SERIAL
+    groups, each of which goes to one worker whole; the largest units start first."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SerialGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return serial_group(nodeid) or nodeid
+
+    return SerialGroups(config, log)
+
+
 HOST = "127.0.0.1"
 # Pause between fragments so TCP delivers them as separate segments: there is no event
 # to wait for on the sending side, so this is the one deliberate sleep.

@@ -73,12 +73,18 @@ def read_gradebook(path: Path) -> dict[str, dict[str, str]]:
 
 
 def batch_processes(tmp: Path) -> list[psutil.Process]:
-    """Processes of a batch's gradings still alive: batch uids, or working under tmp."""
+    """Processes of a batch's gradings still alive: the student uids its records name (a
+    batch uid is never shared, so another batch on this machine is not mistaken for
+    this one), or working under tmp."""
+    uids = {
+        json.loads(record.read_text(encoding="utf-8")).get("student_uid")
+        for record in tmp.glob("*-reports/*.json")
+    } - {None}
     found = [p for p in leftovers(None, tmp)]
     for process in psutil.process_iter(["uids"]):
         try:
-            uids = process.info["uids"]
-            if uids and uids.real >= 2_000_000_000 and process.status() != psutil.STATUS_ZOMBIE:
+            owner = process.info["uids"]
+            if owner and owner.real in uids and process.status() != psutil.STATUS_ZOMBIE:
                 found.append(process)
         except psutil.Error:
             continue
