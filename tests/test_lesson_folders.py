@@ -44,9 +44,12 @@ def test_rubric_and_checks_name_the_same_ids_and_every_check_says_what_it_does(
             assert set(check.depends) <= set(found.checks), check.id
 
 
-def grade(folder: str, *extra: str) -> tuple[int, dict]:
+def grade(folder: str, *extra: str, output: Path | None = None) -> tuple[int, dict]:
+    """The exit code and the JSON report, from stdout or from `--output`."""
+    written = ["--output", str(output)] if output else []
     proc = subprocess.run(
-        [sys.executable, "-m", "autograder", folder, "--format", "json", "--lang", "en", *extra],
+        [sys.executable, "-m", "autograder", folder, "--format", "json", "--lang", "en"]
+        + [*extra, *written],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -54,8 +57,9 @@ def grade(folder: str, *extra: str) -> tuple[int, dict]:
         timeout=180,
         check=False,
     )
-    assert proc.stdout.strip(), proc.stderr
-    return proc.returncode, json.loads(proc.stdout)
+    text = output.read_text(encoding="utf-8") if output else proc.stdout
+    assert text.strip(), proc.stderr
+    return proc.returncode, json.loads(text)
 
 
 @pytest.mark.slow
@@ -74,9 +78,7 @@ def test_reference_solution_earns_every_point(lesson: str, isolation: str) -> No
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_untouched_starter_earns_little_and_says_why(lesson: str, tmp_path: Path) -> None:
-    out = tmp_path / "report.json"
-    code, _ = grade(f"lessons/{lesson}", "--output", str(out))
-    report = json.loads(out.read_text(encoding="utf-8"))  # --output: the file holds it too
+    code, report = grade(f"lessons/{lesson}", output=tmp_path / "report.json")
     assert code == 1 and report["score"] < report["passing_score"] / 2, report["score"]
     assert report["lesson"] == lesson
     for check in report["checks"]:

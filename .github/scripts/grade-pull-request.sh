@@ -44,7 +44,7 @@ if ! git -C "$submission" cat-file -e "$BASE_SHA^{commit}" 2>/dev/null; then
 fi
 changed_lessons=$(git -C "$submission" diff --name-only "$BASE_SHA...HEAD" |
   sed -n 's#^lessons/\([0-9][0-9]\)/.*#\1#p' | sort -u)
-with_checks=" $("$python" -I -c 'from autograder.rubric import available_lessons; print(*available_lessons())') "
+with_checks=" $("$python" -I -c 'from autograder.lessons import available_lessons; print(*available_lessons())') "
 
 status=0
 graded=()

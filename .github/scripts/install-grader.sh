@@ -24,5 +24,5 @@ fi
 "$python" -m venv "$GRADER_VENV"
 "$GRADER_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$source_spec"
 installed=$("$GRADER_VENV/bin/python" -I -c 'import autograder, os; print(os.path.dirname(autograder.__file__))')
-lessons=$("$GRADER_VENV/bin/python" -I -c 'from autograder.rubric import available_lessons; print(*available_lessons())')
+lessons=$("$GRADER_VENV/bin/python" -I -c 'from autograder.lessons import available_lessons; print(*available_lessons())')
 echo "grader installed from ${AUTOGRADER_PIN:-the base checkout} into $installed (lessons with checks: $lessons)"

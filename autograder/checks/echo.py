@@ -9,6 +9,7 @@ check's own hint; a server that died meanwhile is named in the message (`if_dead
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 
@@ -24,14 +25,16 @@ from autograder.hints.lesson01 import (
     FIRST_PIECE_ONLY,
     NO_ECHO,
     NOT_READ,
+    ONE_AT_A_TIME,
     PIECES_AS_MESSAGES,
+    SHARED_CONN,
     THREAD_DIED,
     exact_hint,
 )
 from autograder.i18n import Text
 from autograder.peers import TcpPeer, describe_bytes
 from autograder.programs.server import Server
-from autograder.quiescence import quiet_reason
+from autograder.quiescence import Quiescence, quiet_reason
 from autograder.sandbox import SandboxError
 from autograder.textmatch import excerpt
 from autograder.verdicts import CheckFailed, Hint
@@ -311,3 +314,134 @@ def whole_again(
         hint,
         if_dead="note",
     )
+
+
+def streamed_back(
+    ctx: CheckContext, peer: TcpPeer, payload: bytes, timeout: float
+) -> tuple[bytes, bytes, Quiescence]:
+    """`peer` sends `payload` while it reads the echo; what came back (the server's own
+    prefix taken out), that prefix, and the detector that may have ended the wait."""
+    server = ctx.server()
+    start = len(peer.raw)
+    ctx.transcript.add(
+        "alice",
+        Text(
+            f"отправляет 1 МиБ ({len(payload) // 64} строки по 64 байта) и одновременно читает",
+            f"sends 1 MiB ({len(payload) // 64} lines of 64 bytes) while reading",
+        ),
+    )
+    # Sent from a thread of its own while alice's reader takes the echo: a client that
+    # only sends would fill both directions' buffers and deadlock with the server's sendall.
+    sender = threading.Thread(
+        target=peer.send,
+        args=(payload,),
+        kwargs={"timeout": timeout, "log": False},
+        daemon=True,
+    )
+    sender.start()
+    deadline = time.monotonic() + timeout
+    quiet: Quiescence = server.quiet()
+    prefix = b""
+
+    def back() -> bytes:
+        """What came back, the server's prefix taken out (learnt from the first line)."""
+        nonlocal prefix
+        got = bytes(peer.raw[start:])
+        if not prefix and got and not payload.startswith(got[: min(len(got), 16)]):
+            at = got.find(payload[:16])
+            if at > 0:
+                prefix = got[:at]
+        got = without(got, prefix)
+        # A prefix cut in half at the end is still arriving.
+        for cut in range(len(prefix) - 1, 0, -1):
+            if got.endswith(prefix[:cut]):
+                return got[:-cut]
+        return got
+
+    first = peer.received_bytes
+    while True:
+        got = back()
+        if len(got) >= len(payload):
+            break
+        # Something else than the megabyte's start (past any prefix): no need to wait on.
+        if not payload.startswith(got) and (prefix or len(peer.raw) - start > 256):
+            break
+        if peer.closed_by_server or time.monotonic() > deadline or quiet():
+            break
+        peer.wait_for_bytes(first + len(payload), timeout=0.02)
+    peer.skip_to_end()
+    got = back()
+    return got, prefix, quiet
+
+
+def all_say_hi(ctx: CheckContext, count: int) -> list[TcpPeer]:
+    """`count` clients connect at once and each sends a line; the server must read them all
+    (a server serving one at a time, or following a shared conn, does not)."""
+    server = ctx.server()
+    users = [server.open(f"user{n}", log=False) for n in range(count)]
+    for user in users:
+        user.start_reading()
+        user.send(f"{user.name} says hi\n", log=False)
+    ctx.transcript.add(
+        "grader",
+        Text(
+            f"{count} клиентов подключились и отправили по строке",
+            f"{count} clients connected and sent a line each",
+        ),
+    )
+    unread = served_within(ctx, users, timeout=5)
+    if unread:
+        # The last one served but earlier ones not: the threads follow a shared conn.
+        hint = SHARED_CONN if users[-1] not in unread else ONE_AT_A_TIME
+        ctx.fail(
+            Text(
+                f"сервер не прочитал строки {len(unread)} клиентов из {count}",
+                f"the server did not read the lines of {len(unread)} of {count} clients",
+            ),
+            Text(f"сервер читает всех {count}", f"the server reads from all {count}"),
+            Text(
+                "не прочитаны: " + ", ".join(u.name for u in unread),
+                "not read: " + ", ".join(u.name for u in unread),
+            ),
+            hint,
+            if_dead="note",
+        )
+    return users
+
+
+def each_gets_its_own_echo(ctx: CheckContext, users: list[TcpPeer]) -> None:
+    """Each of `users` gets back its own line, and nobody else's."""
+    server = ctx.server()
+    deadline = time.monotonic() + EXPECT
+    quiet = server.quiet()
+    for user in users:
+        user.expect(
+            f"{user.name} says hi",
+            timeout=max(0.05, deadline - time.monotonic()),
+            give_up=quiet,
+        )
+    settle(users, quiet=0.1, limit=0.5)  # an echo that went astray arrives too
+    crossed = [
+        (user, other)
+        for user in users
+        for other in users
+        if other is not user and f"{other.name} says hi" in user.text
+    ]
+    missing = [u for u in users if f"{u.name} says hi" not in u.text]
+    if crossed or missing:
+        user, other = crossed[0] if crossed else (missing[0], None)
+        ctx.fail(
+            Text(
+                f"к {user.name} пришло эхо {other.name}",
+                f"{user.name} got {other.name}'s echo",
+            )
+            if other
+            else Text(f"к {user.name} не вернулось эхо", f"{user.name} did not get its echo"),
+            Text(
+                f"каждому из {len(users)} возвращается только его строка",
+                f"each of the {len(users)} gets back its own line only",
+            ),
+            excerpt(user.text) or None,
+            SHARED_CONN if crossed else NO_ECHO,
+            if_dead="note",
+        )

@@ -13,9 +13,6 @@ echo, so they depend on `echo`: without it there is nothing to judge.
 
 from __future__ import annotations
 
-import threading
-import time
-
 from autograder.checks.common import (
     FRAGMENTED,
     FRAGMENTS,
@@ -29,13 +26,15 @@ from autograder.checks.echo import (
     EXPECT,
     Connection,
     Unread,
+    all_say_hi,
     comes_back,
     consumed,
+    each_gets_its_own_echo,
     echoed,
     echoed_exactly,
     join,
     line_prefix,
-    served_within,
+    streamed_back,
     traceback_since,
     tracebacks,
     whole_again,
@@ -70,8 +69,7 @@ from autograder.hints.lesson01 import (
 )
 from autograder.i18n import Text
 from autograder.peers import describe_bytes
-from autograder.quiescence import Quiescence, quiet_reason, spinning
-from autograder.textmatch import excerpt
+from autograder.quiescence import quiet_reason, spinning
 from autograder.verdicts import CheckFailed
 
 CHECKS = CheckSet("01", "tcp")
@@ -230,56 +228,8 @@ def large(ctx: CheckContext) -> None:
     payload = large_payload()
     peer = join(ctx, "alice")
     settle([peer])  # a greeting is not part of the echo
-    start = len(peer.raw)
     before = tracebacks(server)
-    ctx.transcript.add(
-        "alice",
-        Text(
-            f"отправляет 1 МиБ ({len(payload) // 64} строки по 64 байта) и одновременно читает",
-            f"sends 1 MiB ({len(payload) // 64} lines of 64 bytes) while reading",
-        ),
-    )
-    # Sent from a thread of its own while alice's reader takes the echo: a client that
-    # only sends would fill both directions' buffers and deadlock with the server's sendall.
-    sender = threading.Thread(
-        target=peer.send,
-        args=(payload,),
-        kwargs={"timeout": LARGE_TIMEOUT, "log": False},
-        daemon=True,
-    )
-    sender.start()
-    deadline = time.monotonic() + LARGE_TIMEOUT
-    quiet: Quiescence = server.quiet()
-    prefix = b""
-
-    def back() -> bytes:
-        """What came back, the server's prefix taken out (learnt from the first line)."""
-        nonlocal prefix
-        got = bytes(peer.raw[start:])
-        if not prefix and got and not payload.startswith(got[: min(len(got), 16)]):
-            at = got.find(payload[:16])
-            if at > 0:
-                prefix = got[:at]
-        got = without(got, prefix)
-        # A prefix cut in half at the end is still arriving.
-        for cut in range(len(prefix) - 1, 0, -1):
-            if got.endswith(prefix[:cut]):
-                return got[:-cut]
-        return got
-
-    first = peer.received_bytes
-    while True:
-        got = back()
-        if len(got) >= len(payload):
-            break
-        # Something else than the megabyte's start (past any prefix): no need to wait on.
-        if not payload.startswith(got) and (prefix or len(peer.raw) - start > 256):
-            break
-        if peer.closed_by_server or time.monotonic() > deadline or quiet():
-            break
-        peer.wait_for_bytes(first + len(payload), timeout=0.02)
-    peer.skip_to_end()
-    got = back()
+    got, prefix, quiet = streamed_back(ctx, peer, payload, LARGE_TIMEOUT)
     if got == payload:
         ctx.transcript.add("alice", Text("1 МиБ вернулся целиком", "the 1 MiB came back whole"))
         return
@@ -445,7 +395,6 @@ def concurrent(ctx: CheckContext) -> None:
     """A second client is served while the first stays connected; ten at once each get
     their own echo, nobody else's. One line per connection: answering once is `echo`'s
     business, not this check's."""
-    server = ctx.server()
     with ctx.step(
         0.5,
         Text(
@@ -472,64 +421,5 @@ def concurrent(ctx: CheckContext) -> None:
         )
         return
     with ctx.step(0.5, ten):
-        users = [server.open(f"user{n}", log=False) for n in range(10)]
-        for user in users:
-            user.start_reading()
-            user.send(f"{user.name} says hi\n", log=False)
-        ctx.transcript.add(
-            "grader",
-            Text(
-                "10 клиентов подключились и отправили по строке",
-                "10 clients connected and sent a line each",
-            ),
-        )
-        unread = served_within(ctx, users, timeout=5)
-        if unread:
-            # The last one served but earlier ones not: the threads follow a shared conn.
-            hint = SHARED_CONN if users[-1] not in unread else ONE_AT_A_TIME
-            ctx.fail(
-                Text(
-                    f"сервер не прочитал строки {len(unread)} клиентов из 10",
-                    f"the server did not read the lines of {len(unread)} of 10 clients",
-                ),
-                Text("сервер читает всех 10", "the server reads from all 10"),
-                Text(
-                    "не прочитаны: " + ", ".join(u.name for u in unread),
-                    "not read: " + ", ".join(u.name for u in unread),
-                ),
-                hint,
-                if_dead="note",
-            )
-        deadline = time.monotonic() + EXPECT
-        quiet = server.quiet()
-        for user in users:
-            user.expect(
-                f"{user.name} says hi",
-                timeout=max(0.05, deadline - time.monotonic()),
-                give_up=quiet,
-            )
-        settle(users, quiet=0.1, limit=0.5)  # an echo that went astray arrives too
-        crossed = [
-            (user, other)
-            for user in users
-            for other in users
-            if other is not user and f"{other.name} says hi" in user.text
-        ]
-        missing = [u for u in users if f"{u.name} says hi" not in u.text]
-        if crossed or missing:
-            user, other = crossed[0] if crossed else (missing[0], None)
-            ctx.fail(
-                Text(
-                    f"к {user.name} пришло эхо {other.name}",
-                    f"{user.name} got {other.name}'s echo",
-                )
-                if other
-                else Text(f"к {user.name} не вернулось эхо", f"{user.name} did not get its echo"),
-                Text(
-                    "каждому из 10 возвращается только его строка",
-                    "each of the 10 gets back its own line only",
-                ),
-                excerpt(user.text) or None,
-                SHARED_CONN if crossed else NO_ECHO,
-                if_dead="note",
-            )
+        users = all_say_hi(ctx, 10)
+        each_gets_its_own_echo(ctx, users)
