@@ -241,7 +241,7 @@ def runtime_dirs(python: str) -> tuple[str, ...]:
     prefixes = ask_interpreter(
         python, "import sys; print(sys.base_prefix); print(sys.base_exec_prefix)"
     )
-    for path in [os.path.dirname(real), *prefixes.splitlines()]:
+    for path in [*prefixes.splitlines(), os.path.dirname(real)]:
         path = os.path.realpath(path)
         covered = any(path == d or path.startswith(d + "/") for d in found)
         if path != "/" and os.path.isabs(path) and not covered:
