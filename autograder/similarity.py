@@ -177,11 +177,11 @@ def _covered(starts: Iterable[int], length: int) -> Any:
     """A bool mask over `length` normalised characters: those inside a k-gram at `starts`."""
     import numpy as np
 
-    mask = np.zeros(length, dtype=bool)
     index = np.fromiter(starts, dtype=np.int64)
-    for offset in range(NOISE):
-        mask[index[index + offset < length] + offset] = True
-    return mask
+    # +1 where a k-gram starts, -1 where it ends: covered where the running sum is > 0
+    opened = np.bincount(index, minlength=length + 1)
+    closed = np.bincount(np.minimum(index + NOISE, length), minlength=length + 1)
+    return (np.cumsum(opened - closed) > 0)[:length]
 
 
 def fingerprint_file(source: SourceFile, starter_hashes: set[int]) -> FileFingerprint:
