@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--student-uid",
         type=int,
-        help="as root: run the student's programs as this uid (default nobody; batch "
-        "gives each concurrent grading its own)",
+        help="as root: run the student's programs as this uid (default: one of the "
+        "grading's own, from a range no account uses)",
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=None, help="report language (default: from the locale)"
