@@ -37,7 +37,7 @@ from autograder.sandbox import (
 from autograder.session import Session
 from autograder.source import SyntaxProblem
 from autograder.submission import Submission
-from autograder.verdicts import CheckFailed, ProgramFailed, StudentProgramMissing
+from autograder.verdicts import CheckFailed, ProgramFailed
 
 READY_TIMEOUT = 5.0  # seconds a server gets to start listening
 START_STRETCH = 3.0  # ... stretched up to this many times while it computes on a busy machine
@@ -87,7 +87,7 @@ class Launcher(Session):
         fails at once when the port is taken, it never waits for a turn)."""
         path = self.submission.server
         if path is None:
-            raise StudentProgramMissing(Text("нет файла сервера", "no server file"))
+            raise self.submission.missing("server", Text("нет файла сервера", "no server file"))
         protocol = "udp" if self.submission.implementation == "udp" else "tcp"
         problem = self.submission.syntax.get(path.name)
         shared_host = self.factory.isolation == "ports"
@@ -180,9 +180,10 @@ class Launcher(Session):
     def _client_path(self) -> Path:
         path = self.submission.client
         if path is None:
-            raise StudentProgramMissing(
+            raise self.submission.missing(
+                "client",
                 Text("нет файла клиента (client.py)", "no client file (client.py)"),
-                hint=NO_CLIENT_FILE,
+                NO_CLIENT_FILE,
             )
         return path
 

@@ -13,6 +13,7 @@ from typing import Any
 from autograder.i18n import Text
 from autograder.rubric import Rubric, RubricItem
 from autograder.verdicts import Hint, StepResult
+from autograder.walls import Walls
 
 
 @dataclass
@@ -58,6 +59,7 @@ class GradeReport:
     interrupted: bool = False
     python: str = ""  # the interpreter that ran the student's programs
     python_version: str = ""
+    walls: Walls | None = None  # which walls stood around the student's programs
 
     @property
     def max_score(self) -> int:
@@ -87,3 +89,4 @@ class GradingPlan:
     python: str
     python_version: str
     check_ids: tuple[str, ...]
+    walls: Walls | None = None

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.hints.common import UNUSABLE_PROGRAM
+from autograder.i18n import Text
 from autograder.source import MAX_PORTS, SourceFacts, SyntaxProblem
+from autograder.verdicts import Hint, StudentProgramMissing
 
 
 @dataclass
@@ -18,6 +21,16 @@ class Submission:
     client_facts: SourceFacts = field(default_factory=SourceFacts)
     # Files the student's interpreter cannot compile, by file name (filled by the runner).
     syntax: dict[str, SyntaxProblem] = field(default_factory=dict)
+    # Why a program the student meant cannot be used, by role ("server", "client"): a
+    # link out of the submission, a FIFO, a folder (see submission_copy).
+    unusable: dict[str, Text] = field(default_factory=dict)
+
+    def missing(self, role: str, default: Text, hint: Hint | None = None) -> StudentProgramMissing:
+        """The failure of a check that needs the program `role` when there is none."""
+        reason = self.unusable.get(role)
+        if reason is not None:
+            return StudentProgramMissing(reason, hint=UNUSABLE_PROGRAM)
+        return StudentProgramMissing(default, hint=hint)
 
     def client_ports(self) -> list[int]:
         """Where the student's client may connect: the course's ports, then the ports its

@@ -74,8 +74,9 @@ def read_gradebook(path: Path) -> dict[str, dict[str, str]]:
 
 def batch_processes(tmp: Path) -> list[psutil.Process]:
     """Processes of a batch's gradings still alive: the student uids its records name (a
-    batch uid is never shared, so another batch on this machine is not mistaken for
-    this one), or working under tmp."""
+    batch uid is never shared, so another batch or a single grading on this machine,
+    which leases its uid from GRADING_UIDS, is not mistaken for this one), or working
+    under tmp."""
     uids = {
         json.loads(record.read_text(encoding="utf-8")).get("student_uid")
         for record in tmp.glob("*-reports/*.json")

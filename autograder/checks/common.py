@@ -6,14 +6,10 @@ from __future__ import annotations
 import ast
 import re
 import time
-from pathlib import Path
 
 from autograder import quiescence
 from autograder.context import CheckContext
 from autograder.hints.common import NO_ACCEPT, RANDOM_PORT, syntax_hint
-from autograder.hints.lesson04 import (
-    REQUIRED_MODULES,
-)
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.server import Server
@@ -104,9 +100,9 @@ def settle(peers: list[TcpPeer], quiet: float = 0.1, limit: float = 1.0) -> None
 IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Top-level names of every module the file imports (raises SyntaxError)."""
-    tree = ast.parse(path.read_bytes(), filename=path.name)
+def imported_modules(source: str, filename: str) -> set[str]:
+    """Top-level names of every module the source imports (raises SyntaxError)."""
+    tree = ast.parse(source, filename=filename)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -120,21 +116,26 @@ def static_requirements(
     ctx: CheckContext,
     server_modules: tuple[str, ...],
     client_modules: tuple[str, ...],
-    hint: Hint = REQUIRED_MODULES,
+    hint: Hint,
 ) -> None:
     """Fail unless the server (and client) source imports the required modules; `hint`
     says why the lesson needs them."""
-    wanted = [(ctx.submission.server, server_modules), (ctx.submission.client, client_modules)]
+    wanted = [
+        ("server", ctx.submission.server, ctx.submission.server_facts, server_modules),
+        ("client", ctx.submission.client, ctx.submission.client_facts, client_modules),
+    ]
     missing = []
-    for path, modules in wanted:
+    for role, path, facts, modules in wanted:
         if not modules:
             continue
         if path is None:
+            if role in ctx.submission.unusable:  # a link out, a FIFO: never read
+                raise ctx.submission.missing(role, Text("", ""))
             missing.append(f"{'/'.join(modules)} (no file)")
             continue
         problem = ctx.submission.syntax.get(path.name)
         if problem is not None:  # as the student's interpreter sees it
-            raise CheckFailed(
+            ctx.fail(
                 Text(
                     f"{path.name}, строка {problem.lineno}: синтаксическая ошибка: {problem.message}",
                     f"{path.name}, line {problem.lineno}: syntax error: {problem.message}",
@@ -143,11 +144,11 @@ def static_requirements(
                 hint=syntax_hint(problem),
             )
         try:
-            found = imported_modules(path)
+            found = imported_modules(facts.text, path.name)
         except (SyntaxError, ValueError):
             # The student's Python compiles it but the grader's cannot (an older grader):
             # the import lines still say enough.
-            found = set(IMPORT_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
+            found = set(IMPORT_LINE.findall(facts.text))
         missing += [f"{path.name}: {m}" for m in modules if m not in found]
     if missing:
         wanted_modules = ", ".join(dict.fromkeys(server_modules + client_modules))

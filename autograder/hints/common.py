@@ -254,6 +254,19 @@ CLIENT_NOT_UTF8 = Hint(
     "client-utf8",
 )
 
+# --- a program that is not there -------------------------------------------------------
+UNUSABLE_PROGRAM = Hint(
+    Text(
+        "Автопроверка запускает и читает только файлы самого решения: ссылку на файл вне "
+        "папки, именованный канал или папку вместо программы она не открывает. Положите в "
+        "папку сам файл программы.",
+        "The grader runs and reads only the submission's own files: it does not open a "
+        "link to a file outside the folder, a FIFO or a folder in place of the program. "
+        "Put the program file itself in the folder.",
+    ),
+    "submission-files",
+)
+
 # --- a client that never connects -------------------------------------------------------
 CLIENT_NO_CONNECT = Hint(
     Text(
