@@ -8,10 +8,15 @@
         server.connect("bob")
         ctx.expect(alice, "bob", expected=Text(...), hint=NO_JOIN_NOTICE)
 
-A check passes by returning; `ctx.fail(...)` (or a failed `ctx.expect`) stops it with what
-was expected, what came and a hint. `with ctx.step(weight, title):` gives partial credit:
-a failed step is recorded and the check goes on. Every server and client a check starts
-is torn down when it ends, whatever happened.
+A check passes by returning. It fails with what was expected, what came and a hint:
+`ctx.fail(...)` or a failed `ctx.expect(...)` (`blocking=False`: the checks that depend
+on it still run; `if_dead="note"`: the check's own hint stands even if the server died).
+`with ctx.step(weight, title) as part:` gives partial credit: a failed step is recorded
+and the check goes on (`required=True`: without it the rest cannot be judged);
+`ctx.not_tried(...)` records a step an earlier one showed cannot pass; `ctx.skip(reason)`
+says the check cannot judge its point here. Programs and users come from the context
+(`ctx.server()`, `ctx.client()`, `ctx.udp_peer()`, see launch.py) and are torn down when
+the check ends, whatever happened.
 """
 
 from __future__ import annotations
