@@ -92,6 +92,13 @@ def udp_drops(port: int) -> int:
     raise AssertionError(f"no UDP socket on port {port} in /proc/net/udp")
 
 
+def backlog_drops() -> int:
+    """Packets the kernel dropped before any socket saw them (its per-CPU input queues
+    were full): the second column of /proc/net/softnet_stat, summed over the CPUs."""
+    with open("/proc/net/softnet_stat") as file:
+        return sum(int(line.split()[1], 16) for line in file)
+
+
 def tcp_states(port: int, other_port: int | None = None) -> list[tuple[int, int, str]]:
     """(local port, remote port, state) of every TCP socket on `port` (to `other_port`)."""
     found = []
@@ -161,31 +168,39 @@ def read_until_eof(sock: socket.socket, timeout: float = 10.0) -> bytes:
 # --- UDP: loss, size, MTU --------------------------------------------------------------
 
 
-def test_loopback_drops_datagrams_that_do_not_fit_the_receivers_buffer(udp_socket):
+@pytest.mark.parametrize(("buffer", "count"), [(16 * 1024, 200), (None, 20_000)])
+def test_loopback_drops_datagrams_that_do_not_fit_the_receivers_buffer(udp_socket, buffer, count):
     """Lesson 03: "on one machine datagrams are not lost" was untrue. A burst to a
     receiver that is not reading overflows its receive buffer, and the kernel drops the
-    rest: loopback loses datagrams too."""
+    rest without a word: only what fits arrives. With the default buffer (208 KiB on
+    Linux), fewer than a hundred of 20,000 datagrams of 1,400 bytes."""
     receiver = udp_socket()
-    receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+    if buffer:
+        receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
     port = receiver.getsockname()[1]
     sender = udp_socket()
-    count = 200  # 200 x 1,400 B = 280 KB, far more than a 32 KiB buffer holds
+    dropped_before_any_socket = backlog_drops()
     for number in range(count):
         sender.sendto(number.to_bytes(4, "big") + b"x" * 1396, (HOST, port))
 
     receiver.setblocking(False)
     received: list[int] = []
 
+    def dropped() -> int:
+        return udp_drops(port) + backlog_drops() - dropped_before_any_socket
+
     def all_accounted_for() -> bool:
         while True:
             try:
                 received.append(int.from_bytes(receiver.recv(2048)[:4], "big"))
             except BlockingIOError:
-                return len(received) + udp_drops(port) == count
+                return len(received) + dropped() >= count
 
-    assert wait_until(all_accounted_for, 10), (received, udp_drops(port))
+    assert wait_until(all_accounted_for, 10), (len(received), dropped())
     assert 0 < len(received) < count
-    assert udp_drops(port) == count - len(received)  # no error anywhere: gone, silently
+    assert udp_drops(port) > 0  # no error anywhere: the kernel dropped them, silently
+    # What arrived is what the buffer held (the kernel counts overhead per datagram too).
+    assert len(received) * 1400 <= receiver.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
 
 
 def test_sendto_refuses_a_datagram_above_65507_bytes_with_emsgsize(udp_socket):
