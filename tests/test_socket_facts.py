@@ -457,3 +457,30 @@ def test_so_reuseaddr_does_not_let_two_live_servers_share_a_port():
         with pytest.raises(OSError) as refused:
             second.bind(first.getsockname())
         assert refused.value.errno == errno.EADDRINUSE
+
+
+# --- the accept queue ------------------------------------------------------------------
+
+
+def test_a_full_accept_queue_makes_new_clients_wait_instead_of_refusing_them():
+    """docs/common-bugs (accept-loop, shared-state): while nobody calls accept() and the
+    backlog is full, a new client is not refused: its SYN is dropped and connect() waits
+    (here until its 1 s timeout). Once accept() makes room, a client gets in."""
+    with closing(socket.socket()) as listener:
+        listener.bind((HOST, 0))
+        listener.listen(1)  # Linux queues backlog + 1 = 2 finished handshakes
+        address = listener.getsockname()
+        queued = [socket.create_connection(address, timeout=5) for _ in range(2)]
+        waiting = socket.socket()
+        waiting.settimeout(1.0)
+        try:
+            with pytest.raises(TimeoutError):  # not ConnectionRefusedError
+                waiting.connect(address)
+            accepted, _ = listener.accept()
+            with closing(socket.create_connection(address, timeout=5)):
+                pass
+            accepted.close()
+        finally:
+            waiting.close()
+            for sock in queued:
+                sock.close()
