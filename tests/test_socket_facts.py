@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,15 +24,13 @@ from contextlib import closing
 from typing import Any
 
 import pytest
-from conftest import HOST, wait_until
+from conftest import HOST, LOOPBACK_UP, private_network_namespace, wait_until
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="facts about the Linux network stack"
 )
 
 # Not exported by Python's socket module (Linux values, <linux/in.h>).
-IP_MTU_DISCOVER = 10
-IP_PMTUDISC_DO = 2  # set the Don't Fragment bit: too big for the route -> EMSGSIZE
 IP_MTU = 14
 
 TIME_WAIT = "06"  # the state column of /proc/net/tcp
@@ -227,12 +223,8 @@ def test_loopback_mtu_carries_even_the_largest_datagram_unfragmented(udp_socket)
 
 FRAGMENTATION_PROBE = textwrap.dedent(
     """
-    import fcntl, json, socket, struct
-    SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCSIFMTU, IFF_UP = 0x8913, 0x8914, 0x8922, 0x1
-    ctl = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    fcntl.ioctl(ctl, SIOCSIFMTU, struct.pack("16si", b"lo", 1500))  # like Ethernet
-    flags = struct.unpack("16sh", fcntl.ioctl(ctl, SIOCGIFFLAGS, struct.pack("16sh", b"lo", 0)))[1]
-    fcntl.ioctl(ctl, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
+    import json
+    set_loopback(up=True, mtu=1500)  # like Ethernet
 
     def fragments_made():
         head, values = open("/proc/net/snmp").read().splitlines()[:2]
@@ -249,7 +241,8 @@ FRAGMENTATION_PROBE = textwrap.dedent(
         sender.send(b"x" * size)
         result["arrived"][size] = len(receiver.recv(65535))
         result["fragments"][size] = fragments_made() - before
-    sender.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER = IP_PMTUDISC_DO
+    # IP_MTU_DISCOVER = IP_PMTUDISC_DO: the Don't Fragment bit; too big -> EMSGSIZE
+    sender.setsockopt(socket.IPPROTO_IP, 10, 2)
     result["dont_fragment"] = {}
     for size in (1472, 1473):
         try:
@@ -260,18 +253,7 @@ FRAGMENTATION_PROBE = textwrap.dedent(
     print(json.dumps(result))
     """
 )
-
-
-def _new_network_namespace() -> list[str] | None:
-    """The command prefix that runs a program in a fresh network namespace, or None."""
-    if not shutil.which("unshare"):
-        return None
-    prefix = ["unshare", "--net"] if os.geteuid() == 0 else ["unshare", "-r", "--net"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=30, check=False)
-    return prefix if probe.returncode == 0 else None
-
-
-NETNS = _new_network_namespace()
+NETNS = private_network_namespace()
 
 
 @pytest.mark.skipif(NETNS is None, reason="needs a private network namespace (unshare --net)")
@@ -282,7 +264,7 @@ def test_above_1472_bytes_a_datagram_is_fragmented_on_an_ethernet_sized_mtu():
     1,500, in a network namespace of its own, so nothing leaves this machine."""
     assert NETNS is not None
     probe = subprocess.run(
-        [*NETNS, sys.executable, "-c", FRAGMENTATION_PROBE],
+        [*NETNS, sys.executable, "-c", LOOPBACK_UP + FRAGMENTATION_PROBE],
         capture_output=True,
         text=True,
         timeout=60,
