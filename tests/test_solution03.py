@@ -102,7 +102,8 @@ def test_sender_does_not_receive_its_own_message(users):
     alice.send("from alice")
     assert bob.receive()[0] == "alice: from alice"
     bob.send("from bob")
-    # Datagrams from one socket to another over loopback keep their order: had the
+    # UDP promises no order, but the server sends from one thread on one socket, and on
+    # Linux loopback each sendto is queued at the receiver before it returns: had the
     # server echoed alice's message back to her, it would come first.
     assert alice.receive()[0] == "bob: from bob"
 
