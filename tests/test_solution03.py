@@ -102,9 +102,9 @@ def test_sender_does_not_receive_its_own_message(users):
     alice.send("from alice")
     assert bob.receive()[0] == "alice: from alice"
     bob.send("from bob")
-    # UDP promises no order, but the server sends from one thread on one socket, and on
-    # Linux loopback each sendto is queued at the receiver before it returns: had the
-    # server echoed alice's message back to her, it would come first.
+    # UDP promises no order, but here one thread sends from one socket over loopback,
+    # which in practice delivers in order: had the server echoed alice's message back
+    # to her, it would come first.
     assert alice.receive()[0] == "bob: from bob"
 
 
