@@ -105,7 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="netns: private network namespace per check; ports: free ports (default: netns where possible)",
     )
     parser.add_argument("--jobs", "-j", type=int, default=4, help="checks run at once (default 4)")
+    parser.add_argument(
+        "--within",
+        type=Path,
+        metavar="DIR",
+        help="refuse to grade unless the folder, links resolved, lies inside DIR (CI: a "
+        "lesson folder of a pull request that is a link out of the checkout)",
+    )
     return parser
+
+
+def check_within(path: Path, root: Path) -> None:
+    """Refuse a folder that, links resolved, is not inside `root`."""
+    real, allowed = path.resolve(), root.resolve()
+    if real != allowed and allowed not in real.parents:
+        raise UsageError(
+            f"{path} is a link to {real}, outside {root}: submit the folder itself, not a link"
+        )
 
 
 class UsageError(Exception):
@@ -350,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         destinations = report_destinations(args.formats, args.output)
+        if args.within is not None and args.path is not None:
+            check_within(args.path, args.within)
         rubric = resolve_rubric(args)
         if args.list:
             print_rubric(rubric, lang, out, args.verbose)

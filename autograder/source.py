@@ -39,6 +39,9 @@ class SourceFacts:
     handshake_words: list[str] = field(default_factory=list)  # e.g. "NICK"
     binds_port_zero: bool = False  # bind((host, 0)): the kernel picks a random port
     parsed: bool = True  # False when the grader's Python could not parse it either
+    # The source as read before any student program ran: later reads of the copy could
+    # meet whatever a running program put there (a link to a file it may not read).
+    text: str = ""
 
 
 def _literal_port(value: object) -> int | None:
@@ -135,9 +138,12 @@ def scan_source(path: Path | None) -> SourceFacts:
             a for a in (_literal_address(m) for m in re.findall(r"['\"]([\d.]+)['\"]", text)) if a
         ]
         return SourceFacts(
-            list(dict.fromkeys(ports))[:MAX_PORTS], list(dict.fromkeys(addresses)), parsed=False
+            list(dict.fromkeys(ports))[:MAX_PORTS],
+            list(dict.fromkeys(addresses)),
+            parsed=False,
+            text=text,
         )
-    facts = SourceFacts()
+    facts = SourceFacts(text=text)
     constants = _module_constants(tree)
     constants_in_order = sorted(
         (n for n in ast.walk(tree) if isinstance(n, ast.Constant)),
