@@ -1,10 +1,10 @@
-"""Сообщения с длиной впереди: 4 байта длины, затем сами байты.
+r"""Сообщения с длиной впереди: 4 байта длины, затем сами байты.
 
 Length-prefixed messages: a 4-byte length, then the bytes themselves.
 
-Строки с "\\n" (уроки 02 и 04) не годятся, если в сообщении может быть "\\n" или это не
+Строки с "\n" (уроки 02 и 04) не годятся, если в сообщении может быть "\n" или это не
 текст вовсе (картинка, файл). Тогда перед каждым сообщением пишут его длину.
-Lines ending in "\\n" do not work when a message may contain "\\n" or is not text at
+Lines ending in "\n" do not work when a message may contain "\n" or is not text at
 all; then each message is sent after its length.
 """
 
