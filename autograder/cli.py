@@ -10,7 +10,8 @@ without a file (`--output FILE` gives it a file, as `--format json --output FILE
 did). Under GitHub Actions the Markdown report is also appended to `$GITHUB_STEP_SUMMARY`,
 and a `classroom` report also sets the step output `result` (base64) in `$GITHUB_OUTPUT`,
 as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
-(autograder/batch.py).
+(autograder/batch.py); `python -m autograder similar ...` ranks a class's submissions by
+the code they share (autograder/similarity.py).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--student-uid",
         type=int,
-        help="as root: run the student's programs as this uid (default nobody; batch "
-        "gives each concurrent grading its own)",
+        help="as root: run the student's programs as this uid (default: one of the "
+        "grading's own, from a range no account uses)",
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=None, help="report language (default: from the locale)"
@@ -360,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.batch import main as batch_main
 
         return batch_main(argv[1:])
+    if argv[:1] == ["similar"]:  # python -m autograder similar DIR...: see similarity.py
+        from autograder.similarity import main as similar_main
+
+        return similar_main(argv[1:])
     args = build_parser().parse_args(argv)
     lang = args.lang or default_language()
     out = Console(highlight=False, soft_wrap=True)

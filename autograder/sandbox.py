@@ -47,6 +47,7 @@ from typing import IO
 import psutil
 
 from autograder.netstat import SocketEntry, parse_tables
+from autograder.source import ask_interpreter
 from autograder.submission_copy import Refused, copy_submission
 from autograder.walls import Walls
 
@@ -237,18 +238,10 @@ def runtime_dirs(python: str) -> tuple[str, ...]:
     the interpreter's own installation where it lies elsewhere (/opt, a pyenv)."""
     found = list(SYSTEM_DIRS)
     real = os.path.realpath(python)
-    try:
-        proc = subprocess.run(
-            [python, "-I", "-c", "import sys; print(sys.base_prefix); print(sys.base_exec_prefix)"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-        prefixes = proc.stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        prefixes = []
-    for path in [os.path.dirname(real), *prefixes]:
+    prefixes = ask_interpreter(
+        python, "import sys; print(sys.base_prefix); print(sys.base_exec_prefix)"
+    )
+    for path in [*prefixes.splitlines(), os.path.dirname(real)]:
         path = os.path.realpath(path)
         covered = any(path == d or path.startswith(d + "/") for d in found)
         if path != "/" and os.path.isabs(path) and not covered:

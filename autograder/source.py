@@ -210,20 +210,21 @@ def _compile_with(python: str, path: Path) -> tuple[int | None, str, str] | None
     return (int(result[0]) if result[0] is not None else None, str(result[1]), str(result[2]))
 
 
-@functools.lru_cache(maxsize=16)
-def python_version(python: str) -> str:
-    """'3.11.2' for an interpreter path ('' if it cannot be run)."""
+@functools.lru_cache(maxsize=32)
+def ask_interpreter(python: str, code: str) -> str:
+    """What `python -I -c code` prints ('' if it cannot be run)."""
     try:
         proc = subprocess.run(
-            [python, "-I", "-c", "import platform; print(platform.python_version())"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
+            [python, "-I", "-c", code], capture_output=True, text=True, timeout=20, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return ""
     return proc.stdout.strip()
+
+
+def python_version(python: str) -> str:
+    """'3.11.2' for an interpreter path ('' if it cannot be run)."""
+    return ask_interpreter(python, "import platform; print(platform.python_version())")
 
 
 def _version_key(version: str) -> tuple[int, ...]:
