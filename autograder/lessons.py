@@ -35,7 +35,15 @@ LESSON_ID = re.compile(r"^\d{2}$")
 def lesson_packages() -> list[ModuleType]:
     """`autograder`, then the packages named in AUTOGRADER_LESSON_PACKAGES."""
     names = ["autograder", *re.split(r"[,\s]+", os.environ.get(PACKAGES_VARIABLE, "").strip())]
-    return [importlib.import_module(name) for name in dict.fromkeys(n for n in names if n)]
+    packages = []
+    for name in dict.fromkeys(n for n in names if n):
+        try:
+            packages.append(importlib.import_module(name))
+        except ImportError as exc:
+            raise RubricError(
+                f"{PACKAGES_VARIABLE} names {name!r}, which cannot be imported: {exc}"
+            ) from None
+    return packages
 
 
 def _folder(package: ModuleType) -> Path:

@@ -215,3 +215,17 @@ def test_without_the_variable_the_toy_lesson_is_unknown(course: Path) -> None:
         check=False,
     )
     assert proc.returncode == 2 and "no rubric for lesson '99'" in proc.stderr
+
+
+def test_a_lesson_package_that_is_not_there_is_a_clear_error(course: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "--list", "--lesson", "04"],
+        capture_output=True,
+        text=True,
+        cwd=course,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "AUTOGRADER_LESSON_PACKAGES": "nocourse"},
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "AUTOGRADER_LESSON_PACKAGES names 'nocourse'" in proc.stderr
