@@ -43,7 +43,6 @@ import json
 import os
 import pwd
 import queue
-import re
 import shutil
 import signal
 import statistics
@@ -66,25 +65,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import autograder
 from autograder import similarity
 from autograder.i18n import LANGUAGES, default_language
+from autograder.jobs import BatchError, Job, find_jobs
 from autograder.lessons import rubric_for_lesson
 from autograder.rubric import RubricError
-from autograder.runner import lesson_from_path
 
 EXIT_DONE, EXIT_INTERRUPTED = 0, 2
 UID_BASE = 2_000_000_000  # systemd's "unused" range: no account, no container maps it
 TERM_GRACE = 10.0  # seconds a stopped grader gets to tear its sandboxes down
 OUTCOMES = ("graded", "error", "timeout")
-
-
-class BatchError(Exception):
-    """Nothing can be graded as asked (exit 2)."""
-
-
-@dataclass(frozen=True)
-class Job:
-    key: str  # unique name in this batch: the folder's name, made unique
-    path: Path
-    lesson: str
 
 
 @dataclass
@@ -104,42 +92,6 @@ class Record:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-# --- what to grade ------------------------------------------------------------------------
-def _is_submission(folder: Path) -> bool:
-    return any(p.suffix == ".py" and p.is_file() for p in folder.iterdir())
-
-
-def find_jobs(dirs: list[Path], lesson: str | None) -> list[Job]:
-    """Each DIR is a submission folder (it holds .py files) or a folder of them; a
-    folder that holds `lessons/NN/` (a student's clone of the course) is graded there."""
-    folders: list[Path] = []
-    for directory in dirs:
-        if not directory.is_dir():
-            raise BatchError(f"not a folder: {directory}")
-        if _is_submission(directory):
-            folders.append(directory)
-        else:
-            inner = sorted(
-                p for p in directory.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))
-            )
-            if not inner:
-                raise BatchError(f"no submission in {directory}: no .py files, no sub-folders")
-            folders += inner
-    jobs, seen = [], Counter[str]()
-    for folder in folders:
-        chosen = lesson or lesson_from_path(folder)
-        if chosen is None:
-            raise BatchError(f"cannot tell the lesson of {folder}; add --lesson NN")
-        name = re.sub(r"[^\w.-]+", "_", folder.name) or "submission"
-        seen[name] += 1
-        key = name if seen[name] == 1 else f"{name}~{seen[name]}"
-        # A student's whole repository (a clone of the course): grade its lessons/NN.
-        inside = folder / "lessons" / chosen.zfill(2)
-        path = inside if inside.is_dir() else folder
-        jobs.append(Job(key, path.resolve(), chosen.zfill(2)))
-    return jobs
 
 
 # --- the records and the gradebook ----------------------------------------------------------

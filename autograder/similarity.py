@@ -342,7 +342,7 @@ def _starter_for(request: Request, lesson: str) -> Path:
 
 
 def _jobs(dirs: list[Path], lesson: str | None) -> list[tuple[str, Path, str]]:
-    from autograder.batch import BatchError, find_jobs
+    from autograder.jobs import BatchError, find_jobs
 
     try:
         return [(job.key, job.path, job.lesson) for job in find_jobs(dirs, lesson)]
