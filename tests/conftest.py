@@ -34,8 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # it; port 9091). Keyed by module, or by module::test for one test. (pytest-xdist's own
 # xdist_group marks do not group under pytest 9.2: pytest-dev/pytest-xdist#1386.)
 SERIAL = {
+    # One build of the site serves both (tests/sitebuild.py builds once per process).
     "tests/test_site.py": "site",
-    "tests/test_site_browser.py": "site-browser",
+    "tests/test_site_browser.py": "site",
     "tests/test_ci_templates.py": "ci-templates",
     "tests/test_formats.py": "formats",
     # A hostile grading is proven contained by looking at every process of the host.
