@@ -11,6 +11,11 @@ did). Under GitHub Actions the Markdown report is also appended to `$GITHUB_STEP
 and a `classroom` report also sets the step output `result` (base64) in `$GITHUB_OUTPUT`,
 as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
 (autograder/batch.py).
+
+With no folder, inside the course repository, the command shows the whole course at a glance
+(autograder/overview.py) from the last grading of each `lessons/NN` folder, which every
+complete grading of such a folder records (autograder/progress_store.py; not under CI,
+not in batch, not with `--no-record`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.spinner import Spinner
 
+from autograder import progress_store
 from autograder.formats import FORMATS, RENDERERS, to_classroom_base64, to_markdown
 from autograder.i18n import LANGUAGES, default_language, tr
 from autograder.report import (
@@ -105,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="netns: private network namespace per check; ports: free ports (default: netns where possible)",
     )
     parser.add_argument("--jobs", "-j", type=int, default=4, help="checks run at once (default 4)")
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not keep this grading for the course overview (never kept under CI or "
+        "with AUTOGRADER_NO_RECORD=1)",
+    )
     return parser
 
 
@@ -333,6 +345,28 @@ class StreamedReport(Progress):
             render_summary(report, self.console, self.lang, verbose)
 
 
+NO_FOLDER = (
+    "give the folder to grade, e.g. python -m autograder lessons/04 (with no folder, "
+    "inside the course repository, it shows your progress in every lesson)"
+)
+
+
+def show_overview(args: argparse.Namespace, lang: str, out: Console) -> int:
+    """`python -m autograder` alone: the course at a glance, inside the course repository."""
+    from autograder.overview import render_overview
+
+    if args.formats or args.output:
+        raise UsageError("the course overview (no folder given) is text only")
+    root = progress_store.find_course_root(Path.cwd())
+    if root is None:
+        raise UsageError(
+            f"{NO_FOLDER}; {Path.cwd()} is not inside the course repository (a folder "
+            "with lessons/ and autograder/rubrics/)"
+        )
+    render_overview(root, out, lang)
+    return EXIT_PASSED
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -349,13 +383,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        if args.path is None and not (args.list or args.lesson or args.rubric):
+            return show_overview(args, lang, out)
         destinations = report_destinations(args.formats, args.output)
         rubric = resolve_rubric(args)
         if args.list:
             print_rubric(rubric, lang, out, args.verbose)
             return EXIT_PASSED
         if args.path is None:
-            raise UsageError("give the folder to grade, e.g. python -m autograder lessons/04")
+            raise UsageError(NO_FOLDER)
         interrupt = threading.Event()
 
         def stop(signum: int, _frame: object) -> None:
@@ -408,6 +444,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         err.print(f"[bold red]autograder:[/] cannot write the report: {exc}")
         return EXIT_ERROR
+    progress_store.record_grading(
+        report,
+        partial=bool(args.only),
+        custom_rubric=args.rubric is not None,
+        requested=not args.no_record,
+    )
     if report.interrupted:
         err.print(
             "[bold red]autograder:[/] interrupted; the checks that did not run are reported as errors"
