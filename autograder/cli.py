@@ -12,7 +12,8 @@ and a `classroom` report also sets the step output `result` (base64) in `$GITHUB
 as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
 (autograder/batch.py).
 
-With no folder, inside the course repository, the command shows the whole course at a glance
+The student's loop: `--watch` grades again on every save (autograder/watch.py); with no
+folder, inside the course repository, the command shows the whole course at a glance
 (autograder/overview.py) from the last grading of each `lessons/NN` folder, which every
 complete grading of such a folder records (autograder/progress_store.py; not under CI,
 not in batch, not with `--no-record`).
@@ -111,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="netns: private network namespace per check; ports: free ports (default: netns where possible)",
     )
     parser.add_argument("--jobs", "-j", type=int, default=4, help="checks run at once (default 4)")
+    parser.add_argument(
+        "--watch",
+        "-w",
+        action="store_true",
+        help="grade again each time a .py file of the folder is saved (on a terminal; "
+        "Ctrl-C to stop)",
+    )
     parser.add_argument(
         "--no-record",
         action="store_true",
@@ -367,6 +375,42 @@ def show_overview(args: argparse.Namespace, lang: str, out: Console) -> int:
     return EXIT_PASSED
 
 
+def watch_folder(
+    args: argparse.Namespace,
+    rubric: Rubric,
+    destinations: list[tuple[str, Path | None]],
+    lang: str,
+    out: Console,
+) -> int:
+    """`--watch`: refuse what it cannot do, then hand over to autograder/watch.py."""
+    from autograder.watch import GradeOptions, Watcher, stdout_is_terminal
+
+    if destinations != [("text", None)]:
+        raise UsageError(
+            "--watch shows its report on the terminal only: grade without --watch for "
+            "--format and --output reports"
+        )
+    if not stdout_is_terminal():
+        raise UsageError(
+            "--watch needs a terminal (it redraws the screen on every save); for a log "
+            "or a pipe, grade without --watch"
+        )
+    if not args.path.is_dir():
+        problem = "not a folder" if args.path.exists() else "path not found"
+        raise GradingError(f"{problem}: {args.path}")
+    options = GradeOptions(
+        only=args.only,
+        isolation=args.isolation,
+        jobs=args.jobs,
+        student_uid=args.student_uid,
+        verbose=args.verbose,
+        record=not args.no_record,
+        custom_rubric=args.rubric is not None,
+    )
+    label = str(args.path).rstrip("/") or "."
+    return Watcher(args.path, label, rubric, lang, options, out).run()
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -383,6 +427,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        if args.path is None and args.watch:
+            raise UsageError(
+                "--watch needs the folder to watch, e.g. python -m autograder lessons/04 --watch"
+            )
         if args.path is None and not (args.list or args.lesson or args.rubric):
             return show_overview(args, lang, out)
         destinations = report_destinations(args.formats, args.output)
@@ -392,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_PASSED
         if args.path is None:
             raise UsageError(NO_FOLDER)
+        if args.watch:
+            return watch_folder(args, rubric, destinations, lang, out)
         interrupt = threading.Event()
 
         def stop(signum: int, _frame: object) -> None:
