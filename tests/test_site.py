@@ -240,6 +240,26 @@ def test_grader_page_shows_a_real_report_with_working_hint_links(site: Path) -> 
     assert (GENERATED / "report.ru.html").exists() and (GENERATED / "report.en.json").exists()
 
 
+def test_grader_page_shows_a_real_watch_session_and_course_overview(site: Path) -> None:
+    words = {
+        "ru": ("теперь проходят", "Слежу за lessons/04", "Дальше: урок 03"),
+        "en": ("now pass", "Watching lessons/04", "Next: lesson 03"),
+    }
+    for lang, (now_pass, footer, next_step) in words.items():
+        built = page(site, lang, "grader")
+        text = text_of(built)
+        # The screen after the second grading of the session: what changed, the first
+        # failure in full with its working hint link, and the footer.
+        assert re.search(r"#2 · \d\d:\d\d:\d\d", text) and now_pass in text
+        assert "✗ framing" in text and footer in text
+        assert "../common-bugs/#recv-is-not-a-message" in [u for _, u in parse(built).links]
+        # The overview of the same session: four lessons, lesson 03 to do next.
+        assert next_step in text and "lessons/03 --watch" in text
+    for name in ("watch", "overview"):
+        for lang in ("ru", "en"):
+            assert (GENERATED / f"{name}.{lang}.html").exists()
+
+
 # --- the hook that turns README links into site links ---------------------------------
 
 

@@ -232,7 +232,8 @@ def test_a_student_walks_the_site_in_a_real_browser(
     # The student's guide shows a real report; its hint link lands on the section.
     for lang, prefix in (("ru", ""), ("en", "/en")):
         page.goto(f"{base_url}{prefix}/grader/")
-        report = page.locator("pre.grader-report")
+        # The report (the page shows the watch and overview screens in the same frame).
+        report = page.locator("pre.grader-report", has_text="tests/submissions/04-recv-is-message")
         expect(report).to_contain_text("04-recv-is-message")
         report.scroll_into_view_if_needed()
         shot(page, f"grader-report-{lang}")
