@@ -346,6 +346,7 @@ class Watcher:
         self.stop = threading.Event()
         self.number = 0
         self.cancelled: int | None = None  # the grading a save stopped, if any
+        self.warm_up: threading.Thread | None = None
         self.current: tuple[threading.Thread, threading.Event] | None = None
         self.baseline = self._recorded_baseline()
 
@@ -363,10 +364,13 @@ class Watcher:
 
     def run(self) -> int:
         # The syntax check asks this machine's newer Pythons whether they would accept a
-        # file (source.check_syntax); finding them takes a second or two once, so do it
-        # now rather than when the first syntax error should show at once.
-        warm_up = threading.Thread(target=_find_newer_pythons, args=(self.options,), daemon=True)
-        warm_up.start()
+        # file (source.check_syntax). Finding them takes seconds once (more behind pyenv's
+        # shims), so it starts now, beside the first grading, rather than when the first
+        # syntax error should show at once.
+        self.warm_up = threading.Thread(
+            target=_find_newer_pythons, args=(self.options,), daemon=True
+        )
+        self.warm_up.start()
         handlers = {}
         for sig in (signal.SIGINT, signal.SIGTERM):
             handlers[sig] = signal.signal(sig, self._on_signal)
@@ -376,7 +380,8 @@ class Watcher:
                 self._start(saved=names)
         finally:
             self._cancel_current()
-            warm_up.join(timeout=30)  # its short-lived interpreters end before we do
+            if self.warm_up is not None:
+                self.warm_up.join(timeout=30)  # its short-lived interpreters end before we do
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
         self.console.print(f"\n{word('stopped', self.lang)}")

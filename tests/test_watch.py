@@ -129,7 +129,9 @@ def student_server(terminal: WatchTerminal) -> list[psutil.Process]:
         found = []
         for process in terminal.descendants():
             try:
-                if any(arg.endswith("server.py") for arg in process.cmdline()):
+                argv = process.cmdline()
+                # The program itself, not the grader's syntax check of it (python -c ...).
+                if "-c" not in argv and any(arg.endswith("server.py") for arg in argv):
                     found.append(process)
             except psutil.Error:
                 continue
