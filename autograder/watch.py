@@ -22,6 +22,8 @@ Every complete grading is recorded for the course overview like a plain one
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -44,7 +46,7 @@ from autograder.report import render_failure
 from autograder.rubric import Rubric, RubricError
 from autograder.runner import CheckResult, GradeReport, GradingError, GradingPlan, Progress, grade
 from autograder.sandbox import student_python
-from autograder.source import newer_pythons, python_version
+from autograder.source import python_version
 
 STEP_MS = 50  # how often watchfiles looks at the events it has collected
 QUIET_MS = 100  # a burst of saves is over once nothing has changed for this long
@@ -368,7 +370,7 @@ class Watcher:
         # shims), so it starts now, beside the first grading, rather than when the first
         # syntax error should show at once.
         self.warm_up = threading.Thread(
-            target=_find_newer_pythons, args=(self.options,), daemon=True
+            target=_find_newer_pythons, args=(self.options, self.stop), daemon=True
         )
         self.warm_up.start()
         handlers = {}
@@ -506,10 +508,19 @@ class Watcher:
         self.console.print(footer(self.label, lang))
 
 
-def _find_newer_pythons(options: GradeOptions) -> None:
-    with contextlib.suppress(Exception):  # only a head start: grade() does it all again
+def _find_newer_pythons(options: GradeOptions, stop: threading.Event) -> None:
+    """Ask each interpreter source.newer_pythons() would ask for its version, so that its
+    answers are cached (python_version) when a syntax error needs them; one at a time,
+    until stopped."""
+    with contextlib.suppress(Exception):  # only a head start: grade() asks again if need be
         python, _ = student_python(options.student_uid)
-        newer_pythons(python_version(python))
+        python_version(python)
+        for minor in (None, *range(10, 21)):
+            candidate = sys.executable if minor is None else shutil.which(f"python3.{minor}")
+            if stop.is_set():
+                return
+            if candidate and os.access(candidate, os.X_OK):
+                python_version(candidate)
 
 
 def stdout_is_terminal() -> bool:

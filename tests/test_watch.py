@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -255,6 +256,16 @@ def test_a_save_during_a_grading_stops_it_and_nothing_is_left_running(
     assert wait_until(lambda: all_gone(everything), SCREEN_TIMEOUT), (
         "a process outlived the watcher"
     )
+
+
+def test_sigterm_ends_the_watch_like_ctrl_c(folder: Path, terminals: list[WatchTerminal]) -> None:
+    terminal = WatchTerminal(folder, "-k", "requirements")
+    terminals.append(terminal)
+    terminal.report(1)
+    terminal.child.kill(signal.SIGTERM)
+    terminal.child.expect(pexpect.EOF, timeout=SCREEN_TIMEOUT)
+    terminal.child.close()
+    assert terminal.child.exitstatus == 0, terminal.child.signalstatus
 
 
 # --- what watch mode refuses -----------------------------------------------------------
