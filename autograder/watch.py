@@ -28,8 +28,9 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -336,7 +337,6 @@ class Watcher:
         lang: str,
         options: GradeOptions,
         console: Console,
-        grade_function: Callable[..., GradeReport] = grade,
     ) -> None:
         self.folder = folder
         self.label = label
@@ -344,7 +344,6 @@ class Watcher:
         self.lang = lang
         self.options = options
         self.console = console
-        self.grade_function = grade_function
         self.stop = threading.Event()
         self.number = 0
         self.cancelled: int | None = None  # the grading a save stopped, if any
@@ -399,6 +398,7 @@ class Watcher:
         burst, until stopped. The first grading starts once the watcher is set up, so a
         save made while it runs is never missed."""
         pending: set[str] = set()
+        burst_started = 0.0
         first = True
         for changes in watchfiles.watch(
             self.folder,
@@ -414,8 +414,12 @@ class Watcher:
                 first = False
                 yield None
             if changes:
+                if not pending:
+                    burst_started = time.monotonic()
                 pending |= {Path(path).name for _, path in changes}
-            elif pending:  # quiet for QUIET_MS after the last save: the burst is over
+            # Over once nothing has changed for QUIET_MS, or once it has lasted MAX_BURST_MS
+            # (a file that something rewrites all the time still gets graded).
+            if pending and (not changes or time.monotonic() - burst_started > MAX_BURST_MS / 1000):
                 yield sorted(pending)
                 pending = set()
 
@@ -460,7 +464,7 @@ class Watcher:
         report: GradeReport | None = None
         try:
             with WatchProgress(self.console, lang, self.options.verbose) as progress:
-                report = self.grade_function(
+                report = grade(
                     self.folder,
                     self.rubric,
                     only=self.options.only,
