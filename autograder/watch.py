@@ -75,13 +75,13 @@ WORDS = {
     "no_change": Text(
         "Ничего не изменилось с прошлой проверки.", "No change since the previous grading."
     ),
-    "points": Text("{delta} баллов", "{delta} points"),
+    "points": Text("баллы: {delta}", "points: {delta}"),
     "now_pass": Text("✓ теперь проходят: {ids}", "✓ now pass: {ids}"),
     "now_fail": Text("✗ больше не проходят: {ids}", "✗ no longer pass: {ids}"),
     "count_passed": Text("✓ пройдено {n}", "✓ {n} passed"),
     "count_failed": Text("✗ не пройдено {n}: {ids}", "✗ {n} failed: {ids}"),
     "count_skipped": Text("– пропущено {n}", "– {n} skipped"),
-    "count_error": Text("! ошибка {n}: {ids}", "! {n} errors: {ids}"),
+    "count_error": Text("! ошибки проверки ({n}): {ids}", "! grader errors ({n}): {ids}"),
     "all_pass": Text("Все проверки пройдены.", "Every check passes."),
     "only": Text("только {ids} (-k)", "only {ids} (-k)"),
     "more_failures": Text(

@@ -191,7 +191,7 @@ def test_save_broken_see_the_failure_fix_see_the_change_then_ctrl_c(
     running = terminal.grading(2)
     assert "saved: server.py" in running
     broken = terminal.report(2)
-    assert "0/17" in broken and "−17 points" in broken
+    assert "0/17" in broken and "points: −17" in broken
     assert "✗ no longer pass: requirements, starts, join" in broken
     # The first failure in full: the file, the line, what is wrong and where to read.
     assert "server.py, line 53: syntax error" in broken
@@ -202,7 +202,7 @@ def test_save_broken_see_the_failure_fix_see_the_change_then_ctrl_c(
 
     save(server, good)
     fixed = terminal.report(3)
-    assert "17/17" in fixed and "+17 points" in fixed
+    assert "17/17" in fixed and "points: +17" in fixed
     assert "✓ now pass: requirements, starts, join" in fixed
     assert "Every check passes." in fixed
 
