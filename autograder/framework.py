@@ -155,6 +155,19 @@ class StudentProgramMissing(CheckFailed):
     pass
 
 
+UNUSABLE_PROGRAM = Hint(
+    Text(
+        "Автопроверка запускает и читает только файлы самого решения: ссылку на файл вне "
+        "папки, именованный канал или папку вместо программы она не открывает. Положите в "
+        "папку сам файл программы.",
+        "The grader runs and reads only the submission's own files: it does not open a "
+        "link to a file outside the folder, a FIFO or a folder in place of the program. "
+        "Put the program file itself in the folder.",
+    ),
+    "submission-files",
+)
+
+
 class CheckSkipped(CheckFailed):
     """The check cannot judge its own point because something else is missing (another
     check covers that): reported as skipped with the reason, not as a failure."""
@@ -199,6 +212,16 @@ class Submission:
     client_facts: SourceFacts = field(default_factory=SourceFacts)
     # Files the student's interpreter cannot compile, by file name (filled by the runner).
     syntax: dict[str, SyntaxProblem] = field(default_factory=dict)
+    # Why a program the student meant cannot be used, by role ("server", "client"): a
+    # link out of the submission, a FIFO, a folder (see submission_copy).
+    unusable: dict[str, Text] = field(default_factory=dict)
+
+    def missing(self, role: str, default: Text, hint: Hint | None = None) -> StudentProgramMissing:
+        """The failure of a check that needs the program `role` when there is none."""
+        reason = self.unusable.get(role)
+        if reason is not None:
+            return StudentProgramMissing(reason, hint=UNUSABLE_PROGRAM)
+        return StudentProgramMissing(default, hint=hint)
 
     def client_ports(self) -> list[int]:
         """Where the student's client may connect: the course's ports, then the ports its
@@ -773,7 +796,7 @@ class CheckContext:
         fails at once when the port is taken, it never waits for a turn)."""
         path = self.submission.server
         if path is None:
-            raise StudentProgramMissing(Text("нет файла сервера", "no server file"))
+            raise self.submission.missing("server", Text("нет файла сервера", "no server file"))
         protocol = "udp" if self.submission.implementation == "udp" else "tcp"
         problem = self.submission.syntax.get(path.name)
         shared_host = self.factory.isolation == "ports"
@@ -866,9 +889,10 @@ class CheckContext:
     def _client_path(self) -> Path:
         path = self.submission.client
         if path is None:
-            raise StudentProgramMissing(
+            raise self.submission.missing(
+                "client",
                 Text("нет файла клиента (client.py)", "no client file (client.py)"),
-                hint=Hint(
+                Hint(
                     Text(
                         "Положите client.py рядом с server.py.", "Put client.py next to server.py."
                     )
@@ -1233,6 +1257,7 @@ def wait_listening(
     """Wait until the program has a listening TCP (or bound UDP) socket; never connects."""
     start = time.monotonic()
     deadline = start + timeout
+    last_cpu: float | None = None
     while True:
         entries = listening_sockets(box, protocol)
         if entries:
@@ -1250,12 +1275,17 @@ def wait_listening(
         if now > deadline:
             cpu = box.cpu_seconds()
             busy = cpu > timeout * 0.5
-            if busy and cpu < timeout and now - start < timeout * START_STRETCH:
+            computing = last_cpu is None or cpu > last_cpu or "R" in box.thread_states()
+            if computing and cpu < timeout and now - start < timeout * START_STRETCH:
                 # Still computing, but it has had less CPU than the timeout: a loaded
                 # machine is slowing it down. Give it the CPU time it would get on an idle
-                # one, so the verdict does not depend on what else the machine runs.
+                # one, so the verdict does not depend on what else the machine runs (a
+                # program asleep in input() uses none: it fails at the timeout).
+                last_cpu = cpu
                 deadline = now + 0.2
                 continue
+            if "Traceback (most recent call last)" in box.stderr_text() and box.exited.wait(1.0):
+                continue  # it is dying of an exception: report that, not the timeout
             raise CheckFailed(
                 Text(
                     f"сервер не начал слушать порт за {timeout:.0f} с"

@@ -126,14 +126,16 @@ NOT_UTF8 = Hint(
 )
 SLOW_CONSUMER = Hint(
     Text(
-        "sendall() ждёт, пока медленный клиент прочитает; вызванный из потока отправителя "
-        "или под общим замком, он останавливает всех. Отправка не должна ждать "
-        "получателя: send с MSG_DONTWAIT, остаток — в ограниченный хвост клиента, который "
+        "Когда буферы медленного клиента полны, sendall() ждёт, пока он прочитает; "
+        "вызванный из потока отправителя или под общим замком, он останавливает всех. "
+        "Отправка не должна ждать получателя: send с MSG_DONTWAIT (он есть в Linux и "
+        "macOS, в Windows — нет), остаток — в ограниченный хвост клиента, который "
         "дописывает его поток-писатель (или очередь с пределом и поток на клиента); того, "
         "чей хвост перерос предел, отключайте.",
-        "sendall() waits until a slow client reads; called from the sender's thread or "
-        "under the shared lock, it stalls everyone. Sending must not wait for the "
-        "receiver: send with MSG_DONTWAIT, put the rest in the client's bounded tail that "
+        "Once a slow client's buffers are full, sendall() waits until it reads; called "
+        "from the sender's thread or under the shared lock, it stalls everyone. Sending "
+        "must not wait for the receiver: send with MSG_DONTWAIT (Linux and macOS have it, "
+        "Windows does not), put the rest in the client's bounded tail that "
         "its writer thread sends (or a bounded queue and a thread per client), and drop a "
         "client whose tail passes the limit.",
     ),
