@@ -25,6 +25,11 @@ is rebuilt from the records after every grading. Rerunning the same command skip
 submission that has a record (`--regrade` grades all again, `--retry-errors` only the
 errors and timeouts). Ctrl+C stops the running gradings (their programs with them),
 keeps what is done, and exits 2.
+
+`--similarity` (with `--starter`, `--archive`): once the class is graded, the pairs of
+submissions that share code, as `python -m autograder similar` ranks them
+(autograder/similarity.py), go to `<gradebook>-similarity.html`, and the gradebook gains
+two last columns: each submission's closest match and the share of its code found there.
 """
 
 from __future__ import annotations
@@ -55,9 +60,11 @@ from typing import Any
 
 import psutil
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import autograder
+from autograder import similarity
 from autograder.i18n import LANGUAGES, default_language
 from autograder.rubric import RubricError, rubric_for_lesson
 from autograder.runner import lesson_from_path
@@ -174,8 +181,13 @@ def check_columns(jobs: list[Job]) -> list[str]:
 
 
 def gradebook_rows(
-    jobs: list[Job], records: dict[str, Record], checks: list[str]
+    jobs: list[Job],
+    records: dict[str, Record],
+    checks: list[str],
+    extra: tuple[list[str], dict[str, dict[str, str]]] | None = None,
 ) -> tuple[list[str], list[dict[str, Any]]]:
+    """The gradebook's header and rows; `extra` (columns, values by submission) is
+    appended after every other column (`--similarity`: the closest match)."""
     header = [
         "submission",
         "lesson",
@@ -191,6 +203,7 @@ def gradebook_rows(
         "message",
         "path",
         *(f"{check}:status" for check in checks),
+        *(extra[0] if extra else []),
     ]
     rows = []
     for job in jobs:
@@ -217,14 +230,20 @@ def gradebook_rows(
             found = by_id.get(check)
             row[check] = found["points"] if found else ""
             row[f"{check}:status"] = found["status"] if found else ""
+        if extra:
+            row.update({column: extra[1].get(job.key, {}).get(column, "") for column in extra[0]})
         rows.append(row)
     return header, rows
 
 
 def write_gradebook(
-    gradebook: Path, jobs: list[Job], records: dict[str, Record], checks: list[str]
+    gradebook: Path,
+    jobs: list[Job],
+    records: dict[str, Record],
+    checks: list[str],
+    extra: tuple[list[str], dict[str, dict[str, str]]] | None = None,
 ) -> None:
-    header, rows = gradebook_rows(jobs, records, checks)
+    header, rows = gradebook_rows(jobs, records, checks, extra)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
@@ -567,6 +586,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("AUTOGRADER_UID_BASE", UID_BASE)),
         help=f"as root: concurrent gradings run students as uids from here on (default {UID_BASE})",
     )
+    parser.add_argument(
+        "--similarity",
+        action="store_true",
+        help="then rank the pairs of submissions by the code they share (as `python -m "
+        "autograder similar`): <gradebook>-similarity.html and two more columns",
+    )
+    similarity.add_options(parser)
     return parser
 
 
@@ -594,7 +620,10 @@ def main(argv: list[str] | None = None) -> int:
         jobs = find_jobs(args.dirs, args.lesson)
         checks = check_columns(jobs)
         uids = slot_uids(args.jobs, args.uid_base)
-    except (BatchError, RubricError) as exc:
+        alike = similarity.Request(args.dirs, args.lesson, args.starter, args.archive)
+        if args.similarity:  # what cannot be compared is said now, not after the grading
+            similarity.check_request(alike, [(j.key, j.path, j.lesson) for j in jobs])
+    except (BatchError, RubricError, similarity.SimilarityError) as exc:
         err.print(f"[bold red]autograder batch:[/] {exc}")
         return EXIT_INTERRUPTED
     gradebook = args.output.resolve()
@@ -656,6 +685,19 @@ def main(argv: list[str] | None = None) -> int:
     out.print(f"graded {batch.graded_now} now in {elapsed:.1f} s, {done_before} already done")
     for line in summary_lines(jobs, batch.records):
         out.print(line)
+    if args.similarity and not interrupted:
+        report = args.output.with_name(f"{args.output.stem}-similarity.html")
+        try:
+            comparisons = similarity.run(alike, [(j.key, j.path, j.lesson) for j in jobs])
+            similarity.write_report(comparisons, report, settings.lang, similarity.TOP_DEFAULT)
+        except (similarity.SimilarityError, OSError) as exc:
+            err.print(f"[bold red]autograder batch:[/] similarity: {escape(str(exc))}")
+            return EXIT_INTERRUPTED
+        extra = similarity.gradebook_columns(comparisons)
+        write_gradebook(gradebook, jobs, batch.records, checks, extra)
+        for line in similarity.ranking_lines(comparisons, 10):
+            out.print(line, markup=False)
+        out.print(f"similarity: {report}", markup=False)
     out.print(f"gradebook: {args.output} (records in {records_dir(args.output)}/)")
     if interrupted:
         err.print(

@@ -10,7 +10,8 @@ without a file (`--output FILE` gives it a file, as `--format json --output FILE
 did). Under GitHub Actions the Markdown report is also appended to `$GITHUB_STEP_SUMMARY`,
 and a `classroom` report also sets the step output `result` (base64) in `$GITHUB_OUTPUT`,
 as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
-(autograder/batch.py).
+(autograder/batch.py); `python -m autograder similar ...` ranks a class's submissions by
+the code they share (autograder/similarity.py).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--student-uid",
         type=int,
-        help="as root: run the student's programs as this uid (default nobody; batch "
-        "gives each concurrent grading its own)",
+        help="as root: run the student's programs as this uid (default: one of the "
+        "grading's own, from a range no account uses)",
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=None, help="report language (default: from the locale)"
@@ -105,7 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="netns: private network namespace per check; ports: free ports (default: netns where possible)",
     )
     parser.add_argument("--jobs", "-j", type=int, default=4, help="checks run at once (default 4)")
+    parser.add_argument(
+        "--within",
+        type=Path,
+        metavar="DIR",
+        help="refuse to grade unless the folder, links resolved, lies inside DIR (CI: a "
+        "lesson folder of a pull request that is a link out of the checkout)",
+    )
     return parser
+
+
+def check_within(path: Path, root: Path) -> None:
+    """Refuse a folder that, links resolved, is not inside `root`."""
+    real, allowed = path.resolve(), root.resolve()
+    if real != allowed and allowed not in real.parents:
+        raise UsageError(
+            f"{path} is a link to {real}, outside {root}: submit the folder itself, not a link"
+        )
 
 
 class UsageError(Exception):
@@ -344,12 +361,18 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.batch import main as batch_main
 
         return batch_main(argv[1:])
+    if argv[:1] == ["similar"]:  # python -m autograder similar DIR...: see similarity.py
+        from autograder.similarity import main as similar_main
+
+        return similar_main(argv[1:])
     args = build_parser().parse_args(argv)
     lang = args.lang or default_language()
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         destinations = report_destinations(args.formats, args.output)
+        if args.within is not None and args.path is not None:
+            check_within(args.path, args.within)
         rubric = resolve_rubric(args)
         if args.list:
             print_rubric(rubric, lang, out, args.verbose)

@@ -155,6 +155,19 @@ class StudentProgramMissing(CheckFailed):
     pass
 
 
+UNUSABLE_PROGRAM = Hint(
+    Text(
+        "Автопроверка запускает и читает только файлы самого решения: ссылку на файл вне "
+        "папки, именованный канал или папку вместо программы она не открывает. Положите в "
+        "папку сам файл программы.",
+        "The grader runs and reads only the submission's own files: it does not open a "
+        "link to a file outside the folder, a FIFO or a folder in place of the program. "
+        "Put the program file itself in the folder.",
+    ),
+    "submission-files",
+)
+
+
 class CheckSkipped(CheckFailed):
     """The check cannot judge its own point because something else is missing (another
     check covers that): reported as skipped with the reason, not as a failure."""
@@ -199,6 +212,16 @@ class Submission:
     client_facts: SourceFacts = field(default_factory=SourceFacts)
     # Files the student's interpreter cannot compile, by file name (filled by the runner).
     syntax: dict[str, SyntaxProblem] = field(default_factory=dict)
+    # Why a program the student meant cannot be used, by role ("server", "client"): a
+    # link out of the submission, a FIFO, a folder (see submission_copy).
+    unusable: dict[str, Text] = field(default_factory=dict)
+
+    def missing(self, role: str, default: Text, hint: Hint | None = None) -> StudentProgramMissing:
+        """The failure of a check that needs the program `role` when there is none."""
+        reason = self.unusable.get(role)
+        if reason is not None:
+            return StudentProgramMissing(reason, hint=UNUSABLE_PROGRAM)
+        return StudentProgramMissing(default, hint=hint)
 
     def client_ports(self) -> list[int]:
         """Where the student's client may connect: the course's ports, then the ports its
@@ -773,7 +796,7 @@ class CheckContext:
         fails at once when the port is taken, it never waits for a turn)."""
         path = self.submission.server
         if path is None:
-            raise StudentProgramMissing(Text("нет файла сервера", "no server file"))
+            raise self.submission.missing("server", Text("нет файла сервера", "no server file"))
         protocol = "udp" if self.submission.implementation == "udp" else "tcp"
         problem = self.submission.syntax.get(path.name)
         shared_host = self.factory.isolation == "ports"
@@ -866,9 +889,10 @@ class CheckContext:
     def _client_path(self) -> Path:
         path = self.submission.client
         if path is None:
-            raise StudentProgramMissing(
+            raise self.submission.missing(
+                "client",
                 Text("нет файла клиента (client.py)", "no client file (client.py)"),
-                hint=Hint(
+                Hint(
                     Text(
                         "Положите client.py рядом с server.py.", "Put client.py next to server.py."
                     )

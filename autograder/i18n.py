@@ -44,6 +44,7 @@ MESSAGES: dict[str, Text] = {
     "isolation": Text("изоляция", "isolation"),
     "isolation.netns": Text("сетевое пространство имён", "network namespace"),
     "isolation.ports": Text("свободный порт (без пространств имён)", "free port (no namespaces)"),
+    "walls_down": Text("Без изоляции", "Not isolated"),
     "implementation.udp": Text(
         "Найдена реализация на UDP: проверки UDP, не больше {cap}% баллов (правило задания).",
         "UDP implementation detected: graded with the UDP checks, capped at {cap}% (the assignment's rule).",

@@ -1,7 +1,9 @@
 """The jail: PID 1 of a private network and PID namespace that holds one student program.
 
-The grader starts this file with `unshare --net --pid --fork [--user --map-root-user]`
-(arguments: the control socket's fd, then IPv4 addresses to put on `lo`) and talks to it over an inherited AF_UNIX SOCK_SEQPACKET socket (one JSON object a message):
+The grader starts this file with `unshare --net --pid --fork --mount [--user --map-root-user]`
+(arguments: the control socket's fd, then a JSON object: the IPv4 addresses to put on
+`lo` and the private root described below) and talks to it over an inherited AF_UNIX
+SOCK_SEQPACKET socket (one JSON object a message):
 
     {"op": "socket", "family": 2, "type": 1}   -> a socket created *inside* the namespace,
                                                    passed back with SCM_RIGHTS
@@ -16,13 +18,28 @@ ports never collide between gradings that run at once. As PID 1, this process ta
 process of the namespace with it when it exits, double-forked daemons included; it exits
 when the student program ends or when the grader closes the control socket (also when the
 grader is killed). It must stay standard-library only: it runs with `python -I`.
+
+The student program sees only its own files. Between fork and exec it gets a mount
+namespace of its own whose root is a fresh, read-only tmpfs holding: the Python runtime
+and system libraries (read-only binds of /usr, /lib..., the interpreter's prefix), a few
+files of /etc (a made-up passwd and group), /dev/null and its like, a /proc of this PID
+namespace that hides processes it may not trace (this jail among them), a private
+size-limited /tmp and, read-write, its own copy of the submission at /submission. Nothing
+else exists for it: no /home, /root, /srv, the host's /tmp, the course, other submissions
+or the grader (the way bubblewrap and nsjail build a sandbox's view). Then it drops every
+privilege: its own uid as root, or, in a user namespace, every capability; and
+no_new_privs, so no set-uid program gives any back. At start the jail builds such a root
+once in a throw-away child and says in its "ready" event whether that worked, so the
+grader can report which walls were up.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
+import platform
 import resource
 import select
 import signal
@@ -132,23 +149,219 @@ def apply_limits(limits: dict[str, int]) -> None:
         resource.setrlimit(which, (value, new_hard))
 
 
-def spawn(request: dict) -> int:
+# --- the student's private root --------------------------------------------------------
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+MNT_DETACH = 2
+CLONE_NEWNS = 0x00020000
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 38, 24
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}.get(platform.machine())
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+ETC_FILES = (
+    "hosts",
+    "hostname",
+    "resolv.conf",
+    "nsswitch.conf",
+    "host.conf",
+    "gai.conf",
+    "protocols",
+    "services",
+    "localtime",
+    "ld.so.cache",
+    "ld.so.conf",
+    "mime.types",
+)
+SUBMISSION = "/submission"  # where the student's copy is, and its working folder
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    _check(
+        _libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def _locked_flags(path: str) -> int:
+    """The flags of the mount `path` lies on that a bind of it must keep (in a user
+    namespace the kernel refuses to loosen them)."""
+    found = os.statvfs(path).f_flag
+    flags = 0
+    for st_flag, ms_flag in ((8, MS_NOEXEC), (1024, MS_NOATIME), (2048, MS_NODIRATIME)):
+        if found & st_flag:
+            flags |= ms_flag
+    if found & 4096:  # ST_RELATIME
+        flags |= MS_RELATIME
+    return flags
+
+
+def _bind(source: str, target: str, writable: bool = False) -> None:
+    _mount(source, target, None, MS_BIND | MS_REC)
+    flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | _locked_flags(source)
+    _mount(None, target, None, flags | (0 if writable else MS_RDONLY))
+
+
+def _touch(path: str) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+
+
+def _make_dirs(root: str, path: str) -> str:
+    target = root + path
+    os.makedirs(target, exist_ok=True)
+    return target
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _etc(new: str, uid: int) -> None:
+    etc = _make_dirs(new, "/etc")
+    for name in ETC_FILES:
+        source = f"/etc/{name}"
+        try:
+            with open(source, "rb") as f:  # the content, not a link to the host's /run
+                data = f.read(1 << 20)
+        except OSError:
+            continue
+        with open(f"{etc}/{name}", "wb") as f:
+            f.write(data)
+    # Who is who, without the host's accounts.
+    users, groups = "root:x:0:0:root:/tmp:/bin/sh\n", "root:x:0:\n"
+    if uid != 0:
+        users += f"student:x:{uid}:{uid}:student:/tmp:/bin/sh\n"
+        groups += f"student:x:{uid}:\n"
+    _write(f"{etc}/passwd", users)
+    _write(f"{etc}/group", groups)
+
+
+def _dev(new: str) -> None:
+    dev = _make_dirs(new, "/dev")
+    _mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            _touch(f"{dev}/{name}")
+            _mount(f"/dev/{name}", f"{dev}/{name}", None, MS_BIND)
+    os.mkdir(f"{dev}/shm")  # POSIX semaphores of multiprocessing live here
+    _mount("tmpfs", f"{dev}/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777")
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
+        os.symlink(target, f"{dev}/{name}")
+    _mount(None, dev, None, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY, "size=64k,mode=0755")
+
+
+def _pivot_root(new: str) -> None:
+    if SYS_PIVOT_ROOT is None:
+        raise OSError(0, f"pivot_root: unknown on {platform.machine()}")
+    old = f"{new}/.old"
+    os.mkdir(old)
+    _check(_libc.syscall(SYS_PIVOT_ROOT, new.encode(), old.encode()), "pivot_root")
+    os.chdir("/")
+    _check(_libc.umount2(b"/.old", MNT_DETACH), "umount the old root")
+    os.rmdir("/.old")
+
+
+def enter_private_root(root: dict, uid: int | None) -> None:
+    """Make this process's whole view of the files the one the module docstring
+    describes (run between fork and exec: the mounts are this process's alone)."""
+    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we do here reaches the jail
+    new = root["mountpoint"]
+    _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for path in root["read_only"]:
+        if os.path.islink(path):  # /bin -> usr/bin on a merged-/usr system
+            os.makedirs(os.path.dirname(new + path), exist_ok=True)
+            os.symlink(os.readlink(path), new + path)
+        elif os.path.isdir(path):
+            _bind(path, _make_dirs(new, path))
+    _etc(new, 0 if uid is None else uid)
+    _dev(new)
+    os.mkdir(f"{new}/proc")
+    _mount("proc", f"{new}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+    os.mkdir(f"{new}/tmp")
+    tmp_size = int(root.get("tmp_bytes", 64 << 20))
+    _mount("tmpfs", f"{new}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},mode=1777")
+    _bind(root["submission"], _make_dirs(new, SUBMISSION), writable=True)
+    _pivot_root(new)
+    _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+
+
+def drop_privileges(uid: int | None) -> None:
+    """Become `uid` (as root), or give up every capability (root of a user namespace):
+    either way no mount, no raw socket, no way back up, set-uid programs included."""
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        return
+    cap = 0
+    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+        cap += 1
+    # capset(v3 header, empty sets): nothing effective, permitted or inheritable.
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    _check(_libc.capset(header, data), "capset")
+
+
+def spawn(request: dict, root: dict | None) -> int:
     pid = os.fork()
     if pid == 0:  # the student program
         try:
             os.setsid()
             apply_limits(request.get("limits", {}))
             uid = request.get("uid")
-            if uid is not None:
-                os.setgroups([])
-                os.setgid(uid)
-                os.setuid(uid)
-            os.chdir(request["cwd"])
+            cwd = request["cwd"]
+            if root is not None:
+                enter_private_root(root, uid)
+                cwd = SUBMISSION
+            drop_privileges(uid)
+            os.chdir(cwd)
             os.execve(request["argv"][0], request["argv"], request["env"])
         except BaseException as exc:  # noqa: BLE001 - report anything, then die
-            os.write(2, f"autograder jail: cannot start {request['argv']}: {exc}\n".encode())
+            os.write(2, f"autograder jail: cannot start {request['argv'][-1:]}: {exc}\n".encode())
         os._exit(127)
     return pid
+
+
+def try_private_root(root: dict) -> str | None:
+    """Build the private root once in a throw-away child: None if it works, else why."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        try:
+            enter_private_root(root, None)
+            drop_privileges(None)
+            ok = not os.path.exists("/.old") and os.path.isdir(SUBMISSION)
+            os.write(writer, b"" if ok else b"the old root is still visible")
+        except BaseException as exc:  # noqa: BLE001 - any failure means: no such wall
+            os.write(writer, str(exc).encode()[:500])
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as f:
+        message = f.read()
+    os.waitpid(pid, 0)
+    return message.decode(errors="replace") or None
 
 
 def read_netstat() -> dict[str, str]:
@@ -170,16 +383,21 @@ def send(control: socket.socket, message: dict, fds: list[int] | None = None) ->
 def main() -> int:
     control = socket.socket(fileno=int(sys.argv[1]))
     control.set_inheritable(False)  # the student program must not talk to us
+    config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         bring_loopback_up()
-        add_local_addresses(sys.argv[2:])
+        add_local_addresses(config.get("addresses", []))
         size_buffers()
-        send(control, {"event": "ready"})
     except OSError as exc:
         send(control, {"event": "error", "message": f"loopback: {exc}"})
         return 1
+    root = config.get("root")
+    root_error = try_private_root(root) if root else "not asked for"
+    if root_error is not None:
+        root = None  # the programs then run without this wall, and the report says so
+    send(control, {"event": "ready", "private_root": root is not None, "why_not": root_error})
 
     child_pid = None
     child_fd = None
@@ -212,7 +430,7 @@ def main() -> int:
             elif op == "netstat":
                 send(control, {"ok": True, "tables": read_netstat()})
             elif op == "spawn":
-                child_pid = spawn(request)
+                child_pid = spawn(request, root)
                 child_fd = os.pidfd_open(child_pid)
                 send(control, {"ok": True, "pid": child_pid})
             else:

@@ -59,6 +59,7 @@ def to_json(report: GradeReport, lang: str = "en") -> dict[str, Any]:
         "implementation": report.implementation,
         "cap_percent": report.cap_percent,
         "isolation": report.isolation,
+        "walls": report.walls.as_dict() if report.walls else None,
         "python": {"path": report.python, "version": report.python_version},
         "duration_s": report.duration_s,
         "checks": [
@@ -154,6 +155,14 @@ def render_header(
         f"«{escape(rubric.title(lang))}» · {tr('isolation', lang)}: {tr('isolation.' + plan.isolation, lang)}"
         f"{python}"
     )
+    # Which walls did not stand around the student's programs (the uid one only matters
+    # where the grader runs as root: a student grading their own work needs none).
+    walls = plan.walls
+    if walls is not None and walls.down(include_user=False):
+        console.print(
+            f"[yellow]{escape(tr('walls_down', lang))}: "
+            f"{escape(walls.describe_down(lang, include_user=False))}[/]"
+        )
     if plan.implementation == "udp" and plan.implementation != rubric.implementation:
         console.print(
             f"[yellow]{escape(tr('implementation.udp', lang, cap=rubric.udp_cap_percent))}[/]"

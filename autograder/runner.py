@@ -9,6 +9,7 @@ an error, so a grading always ends with every check reported.
 from __future__ import annotations
 
 import concurrent.futures
+import fnmatch
 import re
 import threading
 import time
@@ -32,6 +33,8 @@ from autograder.i18n import Text
 from autograder.rubric import Rubric, RubricItem
 from autograder.sandbox import Limits, SandboxError, SandboxFactory
 from autograder.source import check_syntax, python_version, scan_source
+from autograder.submission_copy import Refused, program_problem
+from autograder.walls import Walls
 
 CHECK_SETS: dict[tuple[str, str], CheckSet] = {
     ("01", "tcp"): lesson01.CHECKS,
@@ -90,6 +93,7 @@ class GradeReport:
     interrupted: bool = False
     python: str = ""  # the interpreter that ran the student's programs
     python_version: str = ""
+    walls: Walls | None = None  # which walls stood around the student's programs
 
     @property
     def max_score(self) -> int:
@@ -124,12 +128,27 @@ def outcome_of(steps: list[StepResult], failure: CheckFailed | None) -> tuple[st
 
 
 # --- finding what to grade ------------------------------------------------------------
-def find_program(folder: Path, preferred: str | None, role: str) -> Path | None:
-    """`server.py` (or the one file whose name mentions the role, e.g. chat_server.py)."""
-    if preferred and (folder / preferred).is_file():
-        return folder / preferred
+def find_program(
+    folder: Path, preferred: str | None, role: str, refused: dict[str, Refused] | None = None
+) -> tuple[Path | None, Text | None]:
+    """`server.py` (or the one file whose name mentions the role, e.g. chat_server.py),
+    or why the file the student meant cannot be used (a link out of the submission, a
+    FIFO, a folder): `folder` is the grader's copy, `refused` what the copy left out."""
+    refused = refused or {}
+    if preferred:
+        problem = program_problem(folder, preferred, refused)
+        if problem is not None:
+            return None, problem
+        if (folder / preferred).is_file():
+            return folder / preferred, None
     candidates = sorted(p for p in folder.glob(f"*{role}*.py") if p.is_file())
-    return candidates[0] if len(candidates) == 1 else None
+    if len(candidates) == 1:
+        return candidates[0], None
+    if not candidates:
+        meant = sorted(n for n in refused if "/" not in n and fnmatch.fnmatch(n, f"*{role}*.py"))
+        if len(meant) == 1:
+            return None, refused[meant[0]].message()
+    return None, None
 
 
 _UDP = re.compile(r"\bSOCK_DGRAM\b|\brecvfrom\s*\(")
@@ -154,25 +173,38 @@ def lesson_from_path(path: Path) -> str | None:
     return None
 
 
-def load_submission(path: Path, rubric: Rubric) -> Submission:
-    if not path.exists():
-        raise GradingError(f"path not found: {path}")
-    if not path.is_dir():
-        raise GradingError(f"not a folder: {path} (give the folder that holds server.py)")
-    server = find_program(path, rubric.server, "server")
-    if server is None:
-        raise GradingError(f"no server file in {path}: expected {rubric.server}")
-    client = find_program(path, rubric.client, "client") if rubric.client else None
+def load_submission(
+    path: Path,
+    rubric: Rubric,
+    refused: dict[str, Refused] | None = None,
+    shown_as: Path | None = None,
+) -> Submission:
+    """What to grade in `path` (the grader's copy of the submission; `refused`: what the
+    copy left out, `shown_as`: the folder as the user named it, for messages)."""
+    shown = shown_as or path
+    server, server_problem = find_program(path, rubric.server, "server", refused)
+    if server is None and server_problem is None:
+        raise GradingError(f"no server file in {shown}: expected {rubric.server}")
+    client, client_problem = (
+        find_program(path, rubric.client, "client", refused) if rubric.client else (None, None)
+    )
     # A lesson with one implementation is graded as such (lesson 03 is UDP, whatever the
     # source looks like: socketserver.UDPServer, asyncio); lesson 04 takes either.
-    implementation = detect_implementation(server) if rubric.udp_items else rubric.implementation
+    implementation = (
+        detect_implementation(server) if rubric.udp_items and server else rubric.implementation
+    )
     return Submission(
         path.resolve(),
-        server.resolve(),
+        server.resolve() if server else None,
         client.resolve() if client else None,
         implementation,
         server_facts=scan_source(server),
         client_facts=scan_source(client),
+        unusable={
+            role: problem
+            for role, problem in (("server", server_problem), ("client", client_problem))
+            if problem is not None
+        },
     )
 
 
@@ -214,12 +246,11 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
     # before dying (its traceback) are in the report, not lost to a reader still behind.
     ctx.close()
     if box is not None:
-        # Tracebacks name the grader's private copy of the submission; show the student
-        # their own file names instead.
-        copy = f"{ctx.factory.workdir / 'submission'}/"
-        result.stderr = box.stderr_text().replace(copy, "")
+        # Tracebacks name the grader's private copy of the submission (or, in a private
+        # root, /submission); show the student their own file names instead.
+        result.stderr = ctx.factory.student_paths(box.stderr_text())
         result.stderr_dropped = box.stderr.dropped if box.stderr else 0
-        result.stdout = box.stdout_text().replace(copy, "")
+        result.stdout = ctx.factory.student_paths(box.stdout_text())
     if error:
         result.message = error
     elif isinstance(failure, CheckSkipped):
@@ -260,6 +291,7 @@ class GradingPlan:
     python: str
     python_version: str
     check_ids: tuple[str, ...]
+    walls: Walls | None = None
 
 
 class Progress:
@@ -292,50 +324,55 @@ def grade(
     concurrent gradings given distinct uids cannot signal or inspect each other's programs.
     """
     started = time.monotonic()
-    submission = load_submission(path, rubric)
-    implementation = submission.implementation
-    checks = CHECK_SETS.get((rubric.lesson, implementation))
-    if checks is None:
-        raise GradingError(f"lesson {rubric.lesson} has no {implementation.upper()} checks yet")
-    items = [i for i in rubric.items_for(implementation) if not only or i.id in only]
-    if only and not items:
-        raise GradingError(f"no such check: {', '.join(only)}")
-    unknown = [i.id for i in items if i.id not in checks.checks]
-    if unknown:
-        raise GradingError(f"the rubric names checks that do not exist: {', '.join(unknown)}")
-    # The student's own addresses (a LAN address in the source) go on the sandbox's
-    # loopback, so a server that binds one runs and a client that connects to one arrives.
-    addresses = [*submission.server_facts.addresses, *submission.client_facts.addresses]
+    if not path.exists():
+        raise GradingError(f"path not found: {path}")
+    if not path.is_dir():
+        raise GradingError(f"not a folder: {path} (give the folder that holds server.py)")
+    # Everything below reads the grader's own copy of the submission, which holds nothing
+    # from outside it (a link to /root/secret.txt is left out and named, never read).
     try:
         factory = SandboxFactory(
-            submission.path,
-            isolation,
-            limits or Limits(),
-            addresses=list(dict.fromkeys(addresses)),
-            student_uid=student_uid,
+            path.resolve(), isolation, limits or Limits(), student_uid=student_uid
         )
     except SandboxError as exc:
         raise GradingError(str(exc)) from exc
-    for program in (submission.server, submission.client):
-        if program is not None:
-            problem = check_syntax(factory.python, program)
-            if problem is not None:
-                submission.syntax[program.name] = problem
-    results: dict[str, CheckResult] = {}
-    interrupted = False
-    if progress is not None:
-        progress.begin(
-            GradingPlan(
-                path,
-                rubric,
-                implementation,
-                factory.isolation,
-                factory.python,
-                python_version(factory.python),
-                tuple(i.id for i in items),
-            )
-        )
     try:
+        submission = load_submission(factory.copy, rubric, factory.refused, shown_as=path)
+        implementation = submission.implementation
+        checks = CHECK_SETS.get((rubric.lesson, implementation))
+        if checks is None:
+            raise GradingError(f"lesson {rubric.lesson} has no {implementation.upper()} checks yet")
+        items = [i for i in rubric.items_for(implementation) if not only or i.id in only]
+        if only and not items:
+            raise GradingError(f"no such check: {', '.join(only)}")
+        unknown = [i.id for i in items if i.id not in checks.checks]
+        if unknown:
+            raise GradingError(f"the rubric names checks that do not exist: {', '.join(unknown)}")
+        # The student's own addresses (a LAN address in the source) go on the sandbox's
+        # loopback, so a server that binds one runs and a client that connects to one
+        # arrives.
+        addresses = [*submission.server_facts.addresses, *submission.client_facts.addresses]
+        factory.addresses = list(dict.fromkeys(addresses))
+        for program in (submission.server, submission.client):
+            if program is not None:
+                problem = check_syntax(factory.python, program)
+                if problem is not None:
+                    submission.syntax[program.name] = problem
+        results: dict[str, CheckResult] = {}
+        interrupted = False
+        if progress is not None:
+            progress.begin(
+                GradingPlan(
+                    path,
+                    rubric,
+                    implementation,
+                    factory.isolation,
+                    factory.python,
+                    python_version(factory.python),
+                    tuple(i.id for i in items),
+                    factory.walls,
+                )
+            )
         interrupted = _run_all(
             items, checks, factory, submission, jobs, results, progress, interrupt
         )
@@ -353,6 +390,7 @@ def grade(
         interrupted=interrupted,
         python=factory.python,
         python_version=python_version(factory.python),
+        walls=factory.walls,
     )
 
 

@@ -3,30 +3,36 @@
 A `Sandbox` holds one student program (a server or a console client) and everything the
 grader needs to talk to it:
 
-* `NamespaceSandbox` (preferred): the program runs as PID 1's child in a private network
-  and PID namespace (see `jail.py`). Hard-coded port 9090 works even when many gradings
-  run at once, nothing reaches beyond loopback, and tearing down the namespace takes every
-  process with it, daemons included.
+* `NamespaceSandbox` (preferred): the program runs as PID 1's child in a private network,
+  PID and mount namespace (see `jail.py`). Hard-coded port 9090 works even when many
+  gradings run at once, nothing reaches beyond loopback, the program sees no file but its
+  own copy of the submission and a read-only Python runtime, and tearing down the
+  namespace takes every process with it, daemons included.
 * `PortSandbox` (fallback where `unshare` is not allowed): a free port passed with
-  `--port` and `CHAT_PORT`, a new session, the process tree tracked with psutil.
+  `--port` and `CHAT_PORT`, a new session, the process tree tracked with psutil. Files
+  are guarded only by ownership: the copy belongs to this grading's own uid, mode 0700.
 
 Both give the program a minimal environment (no secret of the grader's leaks), resource
 limits, a stdin pipe nobody types on unless a check does, and stdout/stderr captured with
-a bounded tail. `close()` always leaves nothing running.
+a bounded tail. `close()` always leaves nothing running. `Walls` says which of these
+walls stood for a grading; the report shows it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
 import queue
 import random
+import re
 import select
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -41,9 +47,20 @@ from typing import IO
 import psutil
 
 from autograder.netstat import SocketEntry, parse_tables
+from autograder.source import ask_interpreter
+from autograder.submission_copy import Refused, copy_submission
+from autograder.walls import Walls
 
 JAIL = Path(__file__).with_name("jail.py")
 NOBODY = 65534
+# As root, each grading runs its student's programs as a uid of its own, taken from this
+# range (no account has one; batch's slots use 2,000,000,000 and up) and held with a lock
+# file for the grading's lifetime.
+GRADING_UIDS = range(2_000_100_000, 2_001_000_000)
+# The system's read-only part of a student's private root (jail.py): the runtime and the
+# libraries it loads. Where these are links (/bin -> usr/bin) the links are kept.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+PRIVATE_TMP_BYTES = 64 << 20
 
 
 class SandboxError(RuntimeError):
@@ -193,6 +210,13 @@ def _world_executable(path: Path) -> bool:
         return False
 
 
+def _base_interpreter() -> str:
+    """The Python the grader runs on, outside any virtualenv: student programs get the
+    runtime and the standard library, not the grader's packages."""
+    base = getattr(sys, "_base_executable", "") or sys.executable
+    return base if os.access(base, os.X_OK) else sys.executable
+
+
 def student_python(uid: int | None = None) -> tuple[str, int | None]:
     """The interpreter for student programs, and the uid to run them as.
 
@@ -201,29 +225,98 @@ def student_python(uid: int | None = None) -> tuple[str, int | None]:
     root inside the namespaces. Not root: the grader's own uid, `uid` is ignored.
     """
     if os.geteuid() != 0:
-        return sys.executable, None
-    for candidate in (sys.executable, shutil.which("python3") or "", "/usr/bin/python3"):
+        return _base_interpreter(), None
+    for candidate in (_base_interpreter(), shutil.which("python3") or "", "/usr/bin/python3"):
         if candidate and _world_executable(Path(candidate)):
             return candidate, NOBODY if uid is None else uid
     return sys.executable, None
 
 
-def prepare_workdir(source: Path, uid: int | None) -> Path:
+@functools.lru_cache(maxsize=8)
+def runtime_dirs(python: str) -> tuple[str, ...]:
+    """The folders a student's private root needs for `python` to run: the system's, and
+    the interpreter's own installation where it lies elsewhere (/opt, a pyenv)."""
+    found = list(SYSTEM_DIRS)
+    real = os.path.realpath(python)
+    prefixes = ask_interpreter(
+        python, "import sys; print(sys.base_prefix); print(sys.base_exec_prefix)"
+    )
+    for path in [*prefixes.splitlines(), os.path.dirname(real)]:
+        path = os.path.realpath(path)
+        covered = any(path == d or path.startswith(d + "/") for d in found)
+        if path != "/" and os.path.isabs(path) and not covered:
+            found.append(path)
+    return tuple(found)
+
+
+class UidLease:
+    """A uid of `GRADING_UIDS` that no other grading on this machine holds (root only)."""
+
+    def __init__(self) -> None:
+        import fcntl
+
+        self._file: IO[bytes] | None = None
+        self.uid: int | None = None
+        for _ in range(50):
+            uid = random.choice(GRADING_UIDS)
+            try:
+                handle = open_lock_file(f"uid-{uid}.lock")
+            except OSError:
+                self.uid = uid  # no lock folder here: a random uid is very likely free
+                return
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            self._file, self.uid = handle, uid
+            return
+        raise SandboxError("no free student uid")
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # the lock file stays: unlinking it could race a new holder
+            self._file = None
+
+
+def prepare_workdir(source: Path, uid: int | None) -> tuple[Path, dict[str, Refused]]:
     """Copy the submission into a fresh directory the student program may write in.
 
-    The student never runs in (or changes) the folder being graded.
+    The student never runs in (or changes) the folder being graded, and the copy holds
+    nothing from outside it (see submission_copy). As root the copy is the student uid's
+    and no one else's (mode 0700): another grading's programs cannot read it.
     """
     work = Path(tempfile.mkdtemp(prefix="autograder-"))
-    ignore = shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", "node_modules")
-    shutil.copytree(source, work / "submission", ignore=ignore)
+    copy = copy_submission(source, work / "submission")
     (work / "home").mkdir()
-    if uid is not None:
-        for root, dirs, files in os.walk(work):
-            for name in dirs + files:
-                os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
-        os.chown(work, uid, uid)
-    work.chmod(0o755)
-    return work
+    (work / "root").mkdir()  # where jail.py builds the private root
+    # The folder itself stays the grader's (0711: passable, not listable, not writable),
+    # so nothing the grader later writes in it (support/ in the fallback mode) can be
+    # swapped for a link by the student's program.
+    work.chmod(0o711)
+    for own in (work / "submission", work / "home"):
+        own.chmod(0o700)
+        if uid is not None:
+            os.chown(own, uid, uid)
+            for root, dirs, files in os.walk(own):
+                for name in dirs + files:
+                    os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+    return work, copy.refused
+
+
+def remove_files_of(uid: int) -> None:
+    """Remove what a student uid left in the machine's shared writable folders (ports
+    mode: no private /tmp). Each grading has a uid of its own, so all of it is its."""
+    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(shared):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_uid != uid:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
 
 
 def namespaces_available() -> bool:
@@ -469,13 +562,28 @@ class NamespaceSandbox(Sandbox):
     port = 9090
 
     def __init__(
-        self, workdir: Path, uid: int | None, limits: Limits, addresses: list[str] | None = None
+        self,
+        workdir: Path,
+        uid: int | None,
+        limits: Limits,
+        addresses: list[str] | None = None,
+        runtime: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__(workdir, uid, limits)
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._replies: queue.Queue[tuple[dict, list[int]]] = queue.Queue()
         self._request_lock = threading.Lock()
         self._ready = threading.Event()
+        self.private_root = False  # set from the jail's "ready": did the files wall stand?
+        self.why_no_private_root = ""
+        config: dict[str, object] = {"addresses": addresses or []}
+        if runtime is not None:
+            config["root"] = {
+                "mountpoint": str(workdir / "root"),
+                "submission": str(workdir / "submission"),
+                "read_only": list(runtime),
+                "tmp_bytes": PRIVATE_TMP_BYTES,
+            }
         try:
             self._proc = subprocess.Popen(
                 [
@@ -484,7 +592,7 @@ class NamespaceSandbox(Sandbox):
                     "-I",
                     str(JAIL),
                     str(theirs.fileno()),
-                    *(addresses or []),
+                    json.dumps(config),
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -520,6 +628,8 @@ class NamespaceSandbox(Sandbox):
             message = json.loads(data)
             event = message.get("event")
             if event == "ready":
+                self.private_root = bool(message.get("private_root"))
+                self.why_no_private_root = str(message.get("why_not") or "")
                 self._ready.set()
             elif event == "exit":
                 self.exit_status = message["status"]
@@ -541,6 +651,11 @@ class NamespaceSandbox(Sandbox):
                 os.close(fd)
             raise SandboxError(f"sandbox refused {message['op']!r}: {reply.get('error')}")
         return reply, fds
+
+    @property
+    def home(self) -> str:
+        # In its private root the program's only writable places are its copy and /tmp.
+        return "/tmp" if self.private_root else super().home
 
     def socket(self, family: int = socket.AF_INET, kind: int = socket.SOCK_STREAM) -> socket.socket:
         _, fds = self._request({"op": "socket", "family": int(family), "type": int(kind)})
@@ -599,7 +714,32 @@ class NamespaceSandbox(Sandbox):
         self._finish(self._proc)
 
 
-PORT_LOCKS = Path("/tmp/autograder-port-locks")  # fixed: shared by every grading here
+# Lock files shared by every grading on this machine. As root, in a folder only root may
+# enter: student programs in the fallback mode share the host's /tmp, and a lock file there
+# could be held by one of them (other gradings would wait for nothing) or replaced by a
+# link for root to follow. A grader run by an ordinary user shares a folder in /tmp with
+# every user's graders (its students' programs run as that user anyway).
+ROOT_LOCKS = Path("/run/autograder-locks")
+SHARED_LOCKS = Path("/tmp/autograder-port-locks")
+
+
+def open_lock_file(name: str) -> IO[bytes]:
+    """Open (creating) the lock file `name`, never through a link (raises OSError)."""
+    if os.geteuid() == 0:
+        folder, mode, file_mode = ROOT_LOCKS, 0o700, 0o600
+    else:
+        folder, mode, file_mode = SHARED_LOCKS, 0o1777, 0o666
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir()
+        folder.chmod(mode)  # (umask aside)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or (os.geteuid() == 0 and info.st_uid != 0):
+        raise OSError(f"{folder} is not the grader's lock folder")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(folder / name, flags, file_mode)
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, file_mode)
+    return os.fdopen(fd, "ab")
 
 
 class PortLock:
@@ -609,9 +749,9 @@ class PortLock:
     ignores --port takes the same fixed port (9090) in every check and every grading. The
     grader holds this lock while such a program (or a listener of its own for a student's
     client) uses the port: those uses take turns instead of failing with "Address already
-    in use" or, worse, a client reaching another grading's listener. An flock on a file
-    under /tmp (the same path for every grader process, whatever its TMPDIR); it is
-    released when the file is closed, also when the grader is killed.
+    in use" or, worse, a client reaching another grading's listener. An flock on a lock
+    file (see open_lock_file) the same for every grader process, whatever its TMPDIR; it
+    is released when the file is closed, also when the grader is killed.
     """
 
     def __init__(self, port: int) -> None:
@@ -622,13 +762,7 @@ class PortLock:
         import fcntl
 
         try:
-            if not PORT_LOCKS.exists():
-                PORT_LOCKS.mkdir(exist_ok=True)
-                PORT_LOCKS.chmod(0o1777)  # every user's grader shares it (umask aside)
-            path = PORT_LOCKS / f"{self.port}.lock"
-            self._file = open(path, "ab")  # noqa: SIM115
-            with contextlib.suppress(OSError):
-                path.chmod(0o666)
+            self._file = open_lock_file(f"{self.port}.lock")
         except OSError:
             return True  # cannot lock here: go on unlocked, as before
         deadline = time.monotonic() + timeout
@@ -909,21 +1043,49 @@ class SandboxFactory:
             self.isolation = "netns" if namespaces_available() else "ports"
         elif self.isolation == "netns" and not namespaces_available():
             raise SandboxError("network namespaces are not available on this system")
-        self.python, self.uid = student_python(self.student_uid)
+        self._uid_lease: UidLease | None = None
+        wanted_uid = self.student_uid
+        if wanted_uid is None and os.geteuid() == 0:
+            self._uid_lease = UidLease()
+            wanted_uid = self._uid_lease.uid
+        self.python, self.uid = student_python(wanted_uid)
         hide_grader_environment()
-        self.workdir = prepare_workdir(self.source, self.uid)
+        self.workdir, self.refused = prepare_workdir(self.source, self.uid)
+        self.copy = self.workdir / "submission"
+        # What a private root (jail.py) holds besides the copy: the runtime, read-only.
+        self._runtime = runtime_dirs(self.python) if self.isolation == "netns" else None
         self._live: set[Sandbox] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._files_wall: bool | None = None  # known once a sandbox came up
         if self.isolation == "ports":
             become_subreaper()
+
+    def student_paths(self, text: str) -> str:
+        """`text` (a program's output) with the grader's copy of the submission named as
+        the student knows it: `server.py`, not /tmp/autograder-x/submission/server.py."""
+        text = text.replace(f"{self.copy}/", "")
+        return re.sub(r"(?<![\w./-])/submission/(?=[\w.-])", "", text)
+
+    @property
+    def walls(self) -> Walls:
+        """The walls this grading's programs had (files: as far as its sandboxes showed)."""
+        netns = self.isolation == "netns"
+        files = bool(self._files_wall) if self._files_wall is not None else bool(self._runtime)
+        return Walls(
+            network=netns, processes=netns, files=netns and files, user=self.uid is not None
+        )
 
     def create(self) -> Sandbox:
         if self._closed:
             raise SandboxError("the grading was stopped")
         box: Sandbox
         if self.isolation == "netns":
-            box = NamespaceSandbox(self.workdir, self.uid, self.limits, self.addresses)
+            box = NamespaceSandbox(
+                self.workdir, self.uid, self.limits, self.addresses, self._runtime
+            )
+            with self._lock:
+                self._files_wall = box.private_root and self._files_wall is not False
         else:
             box = PortSandbox(self.workdir, self.uid, self.limits)
         with self._lock:
@@ -948,7 +1110,11 @@ class SandboxFactory:
             box.close()
         if self.isolation == "ports":
             reap_orphans()
+            if self.uid is not None and self._uid_lease is not None:
+                remove_files_of(self.uid)  # its uid is this grading's alone
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._uid_lease is not None:
+            self._uid_lease.release()
 
 
 def hide_grader_environment() -> None:

@@ -39,6 +39,9 @@ class SourceFacts:
     handshake_words: list[str] = field(default_factory=list)  # e.g. "NICK"
     binds_port_zero: bool = False  # bind((host, 0)): the kernel picks a random port
     parsed: bool = True  # False when the grader's Python could not parse it either
+    # The source as read before any student program ran: later reads of the copy could
+    # meet whatever a running program put there (a link to a file it may not read).
+    text: str = ""
 
 
 def _literal_port(value: object) -> int | None:
@@ -135,9 +138,12 @@ def scan_source(path: Path | None) -> SourceFacts:
             a for a in (_literal_address(m) for m in re.findall(r"['\"]([\d.]+)['\"]", text)) if a
         ]
         return SourceFacts(
-            list(dict.fromkeys(ports))[:MAX_PORTS], list(dict.fromkeys(addresses)), parsed=False
+            list(dict.fromkeys(ports))[:MAX_PORTS],
+            list(dict.fromkeys(addresses)),
+            parsed=False,
+            text=text,
         )
-    facts = SourceFacts()
+    facts = SourceFacts(text=text)
     constants = _module_constants(tree)
     constants_in_order = sorted(
         (n for n in ast.walk(tree) if isinstance(n, ast.Constant)),
@@ -204,20 +210,21 @@ def _compile_with(python: str, path: Path) -> tuple[int | None, str, str] | None
     return (int(result[0]) if result[0] is not None else None, str(result[1]), str(result[2]))
 
 
-@functools.lru_cache(maxsize=16)
-def python_version(python: str) -> str:
-    """'3.11.2' for an interpreter path ('' if it cannot be run)."""
+@functools.lru_cache(maxsize=32)
+def ask_interpreter(python: str, code: str) -> str:
+    """What `python -I -c code` prints ('' if it cannot be run)."""
     try:
         proc = subprocess.run(
-            [python, "-I", "-c", "import platform; print(platform.python_version())"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
+            [python, "-I", "-c", code], capture_output=True, text=True, timeout=20, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return ""
     return proc.stdout.strip()
+
+
+def python_version(python: str) -> str:
+    """'3.11.2' for an interpreter path ('' if it cannot be run)."""
+    return ask_interpreter(python, "import platform; print(platform.python_version())")
 
 
 def _version_key(version: str) -> tuple[int, ...]:

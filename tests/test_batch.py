@@ -32,7 +32,7 @@ from autograder.batch import (
     leftovers,
     summary_lines,
 )
-from autograder.sandbox import NOBODY, Limits, SandboxFactory
+from autograder.sandbox import GRADING_UIDS, NOBODY, Limits, SandboxFactory
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,7 +78,9 @@ def batch_processes(tmp: Path) -> list[psutil.Process]:
     for process in psutil.process_iter(["uids"]):
         try:
             uids = process.info["uids"]
-            if uids and uids.real >= 2_000_000_000 and process.status() != psutil.STATUS_ZOMBIE:
+            # batch's slot uids (single gradings lease theirs from GRADING_UIDS, above)
+            in_batch_range = 2_000_000_000 <= uids.real < GRADING_UIDS.start if uids else False
+            if in_batch_range and process.status() != psutil.STATUS_ZOMBIE:
                 found.append(process)
         except psutil.Error:
             continue

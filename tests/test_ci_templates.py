@@ -416,6 +416,25 @@ def test_gradescope_submission_that_cannot_be_graded_still_gets_results(
     assert results["score"] == 0 and "no server file" in results["output"]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_gradescope_never_grades_a_lesson_folder_that_links_out_of_the_submission(
+    gradescope_root: Path, tmp_path: Path
+) -> None:
+    """An upload whose lessons/04 is a link to somebody else's folder (here a copy of the
+    reference solution elsewhere on the machine): refused, score 0, nothing of it run."""
+    elsewhere = tmp_path / "another-students-work"
+    shutil.copytree(ROOT / "solutions" / "04", elsewhere)
+    submit(gradescope_root, {"README.md": "my repo\n"})
+    (gradescope_root / "submission" / "lessons").mkdir()
+    (gradescope_root / "submission" / "lessons" / "04").symlink_to(elsewhere)
+    proc, results = run_autograder(gradescope_root)
+    assert proc.returncode == 0
+    jsonschema.validate(results, GRADESCOPE_SCHEMA)
+    assert results["score"] == 0 and "outside" in results["output"], results
+    assert results["tests"] == []
+
+
 # --- the instructor's pages -----------------------------------------------------------------------
 @pytest.mark.parametrize("page", ["ci.md", "ci.en.md"])
 def test_instructor_page_links_only_to_what_exists(page: str) -> None:

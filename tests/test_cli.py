@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,27 @@ def test_folder_without_a_server_exits_2(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("nothing here")
     proc = run(str(tmp_path), "--lesson", "04")
     assert proc.returncode == 2 and "no server file" in proc.stderr
+
+
+def test_within_refuses_a_lesson_folder_that_is_a_link_out_of_the_checkout(
+    tmp_path: Path,
+) -> None:
+    """CI passes the checkout with --within: a pull request that turns lessons/04 into a
+    link to the runner's files (or anyone else's) is refused before anything is read."""
+    checkout = tmp_path / "checkout"
+    (checkout / "lessons").mkdir(parents=True)
+    elsewhere = tmp_path / "runner-secrets"
+    elsewhere.mkdir()
+    (elsewhere / "server.py").write_text("TOKEN = 'runner secret'\n")
+    (checkout / "lessons" / "04").symlink_to(elsewhere)
+    proc = run(str(checkout / "lessons" / "04"), "--lesson", "04", "--within", str(checkout))
+    assert proc.returncode == 2
+    assert "outside" in proc.stderr and "submit the folder itself" in proc.stderr
+    assert "runner secret" not in proc.stdout + proc.stderr
+    real = checkout / "lessons" / "03"  # a folder of its own passes the check
+    shutil.copytree(ROOT / "solutions" / "04", real)
+    inside = run(str(real), "--lesson", "04", "--within", str(checkout), "-k", "requirements")
+    assert inside.returncode == 1 and "outside" not in inside.stderr  # graded (5 of 100)
 
 
 def test_unknown_lesson_exits_2_and_names_the_available_ones(tmp_path: Path) -> None:

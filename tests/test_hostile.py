@@ -18,6 +18,7 @@ how leftovers are found, without mistaking the processes of other gradings for o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -86,23 +87,35 @@ def run_grader(
     )
 
 
+MATCHED_VIA: dict[int, str] = {}  # a descendant: the process of the grading it was found under
+
+
 def leftovers(tmp: Path, folder: Path | None = None) -> list[psutil.Process]:
-    """Processes that belong to a grading: working in its temporary dir, or naming it."""
+    """Processes that belong to a grading: working in its temporary dir, or naming it, and
+    everything they started (a student program in its private root works in /submission,
+    but it is a descendant of its jail, which works in the grading's temporary dir)."""
     marks = [str(tmp)] + ([str(folder)] if folder else [])
-    found = []
+    found: dict[int, psutil.Process] = {}
     for process in psutil.process_iter():
         if process.pid == os.getpid():
             continue
         try:
             cwd = process.cwd()
             cmdline = " ".join(process.cmdline())
-            if process.status() == psutil.STATUS_ZOMBIE:
-                continue
         except psutil.Error:  # gone meanwhile, or not ours to look at
             continue
         if any(cwd.startswith(m) or m in cmdline for m in marks):
-            found.append(process)
-    return found
+            found[process.pid] = process
+            with contextlib.suppress(psutil.Error):
+                for child in process.children(recursive=True):
+                    found.setdefault(child.pid, child)
+                    MATCHED_VIA.setdefault(child.pid, f"{process.pid} {cmdline[:200]} in {cwd}")
+    alive = []
+    for process in found.values():
+        with contextlib.suppress(psutil.Error):
+            if process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+    return alive
 
 
 def wait_for_leftovers(tmp: Path, timeout: float = 30.0) -> bool:
@@ -129,7 +142,10 @@ def assert_nothing_left(tmp: Path, folder: Path | None = None) -> None:
             described = []
             for p in left:
                 try:
-                    described.append(f"{p.pid} {p.cmdline()} in {p.cwd()}")
+                    via = MATCHED_VIA.get(p.pid, "")
+                    described.append(
+                        f"{p.pid} {p.cmdline()} in {p.cwd()}" + (f" (under {via})" if via else "")
+                    )
                 except psutil.Error:
                     described.append(str(p.pid))
             pytest.fail("left running after the grading:\n" + "\n".join(described))

@@ -57,8 +57,9 @@ for lesson in $changed_lessons; do
   echo "::group::lesson $lesson"
   set +e
   # -I: the grader is the installed one; the current folder and PYTHONPATH are ignored.
+  # --within: a lessons/NN that is a link out of the checkout is refused, not followed.
   (cd "$results" && "${as_root[@]}" "$python" -I -m autograder "$submission/lessons/$lesson" \
-    --lesson "$lesson" --lang "$lang" --format text \
+    --lesson "$lesson" --within "$submission" --lang "$lang" --format text \
     --format "json=lesson$lesson.json" --format "junit=lesson$lesson.xml" \
     --format "markdown=lesson$lesson.md")
   code=$?

@@ -7,7 +7,6 @@ import ast
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from autograder import hints
 from autograder.framework import (
@@ -218,9 +217,9 @@ def spinning(
 IMPORT_LINE = re.compile(r"^\s*(?:import|from)\s+(\w+)", re.MULTILINE)
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Top-level names of every module the file imports (raises SyntaxError)."""
-    tree = ast.parse(path.read_bytes(), filename=path.name)
+def imported_modules(source: str, filename: str) -> set[str]:
+    """Top-level names of every module the source imports (raises SyntaxError)."""
+    tree = ast.parse(source, filename=filename)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -256,12 +255,17 @@ def static_requirements(
 ) -> None:
     """Fail unless the server (and client) source imports the required modules; `hint`
     says why the lesson needs them."""
-    wanted = [(ctx.submission.server, server_modules), (ctx.submission.client, client_modules)]
+    wanted = [
+        ("server", ctx.submission.server, ctx.submission.server_facts, server_modules),
+        ("client", ctx.submission.client, ctx.submission.client_facts, client_modules),
+    ]
     missing = []
-    for path, modules in wanted:
+    for role, path, facts, modules in wanted:
         if not modules:
             continue
         if path is None:
+            if role in ctx.submission.unusable:  # a link out, a FIFO: never read
+                raise ctx.submission.missing(role, Text("", ""))
             missing.append(f"{'/'.join(modules)} (no file)")
             continue
         problem = ctx.submission.syntax.get(path.name)
@@ -275,11 +279,11 @@ def static_requirements(
                 hint=syntax_hint(problem) if problem.accepted_by else SYNTAX_ERROR,
             )
         try:
-            found = imported_modules(path)
+            found = imported_modules(facts.text, path.name)
         except (SyntaxError, ValueError):
             # The student's Python compiles it but the grader's cannot (an older grader):
             # the import lines still say enough.
-            found = set(IMPORT_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
+            found = set(IMPORT_LINE.findall(facts.text))
         missing += [f"{path.name}: {m}" for m in modules if m not in found]
     if missing:
         wanted_modules = ", ".join(dict.fromkeys(server_modules + client_modules))

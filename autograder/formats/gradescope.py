@@ -61,6 +61,7 @@ def to_gradescope(report: GradeReport, lang: str = "en") -> dict[str, Any]:
             "implementation": report.implementation,
             "cap_percent": report.cap_percent,
             "isolation": report.isolation,
+            "walls": report.walls.as_dict() if report.walls else None,
             "interrupted": report.interrupted,
         },
     }

@@ -124,6 +124,7 @@ def to_junit_xml(report: GradeReport, lang: str = "en") -> str:
             "implementation": report.implementation,
             "cap_percent": report.cap_percent,
             "isolation": report.isolation,
+            "walls_down": ", ".join(report.walls.down()) if report.walls else None,
             "python": report.python_version or None,
             "interrupted": report.interrupted,
         },

@@ -151,6 +151,8 @@ def to_markdown(report: GradeReport, lang: str = "en", docs_base: str | None = N
         facts.append(f"Python {report.python_version}")
     facts.append(f"{report.duration_s:.1f} s")
     lines += [" · ".join(facts), ""]
+    if report.walls is not None and report.walls.down():
+        lines += [f"⚠️ {tr('walls_down', lang)}: {inline(report.walls.describe_down(lang))}", ""]
     lines += [
         f"| | {WORDS['check'](lang)} | {WORDS['points'](lang)} |",
         "|:-:|---|--:|",

@@ -98,7 +98,7 @@ OPTION_HELP_RU = {
         "output": "записать в этот файл отчёт, указанный без =ФАЙЛ",
         "no_step_summary": "не дописывать Markdown-отчёт в $GITHUB_STEP_SUMMARY",
         "student_uid": "под root: запускать программы студента с этим uid (по умолчанию "
-        "nobody; batch даёт каждой одновременной проверке свой)",
+        "у каждой проверки свой, из диапазона, которым не пользуется ни одна учётная запись)",
         "lang": "язык отчёта (по умолчанию — по локали)",
         "only": "запустить только эту проверку (можно несколько раз)",
         "list": "напечатать рубрику и выйти (-v: что делает каждая проверка)",
@@ -106,6 +106,8 @@ OPTION_HELP_RU = {
         "isolation": "netns: своё сетевое пространство имён на проверку; ports: свободные "
         "порты (по умолчанию netns, где возможно)",
         "jobs": "сколько проверок идут одновременно (по умолчанию 4)",
+        "within": "не проверять, если папка (со всеми ссылками) лежит не внутри ПАПКИ (CI: "
+        "папка урока из пулл-реквеста, которая оказалась ссылкой за пределы рабочей копии)",
         "help": "показать справку и выйти",
     },
     # python -m autograder batch DIR...
@@ -124,6 +126,23 @@ OPTION_HELP_RU = {
         "retry_errors": "проверить заново решения, чья запись — ошибка или превышение времени",
         "uid_base": "под root: одновременные проверки запускают студентов с uid начиная "
         "с этого (по умолчанию 2000000000)",
+        "similarity": "затем ранжировать пары решений по общему коду (как `python -m "
+        "autograder similar`): <ведомость>-similarity.html и ещё два столбца",
+        "starter": "заготовка, которую получил каждый студент (по умолчанию lessons/NN курса)",
+        "archive": "прошлые решения или публичный код: сравнивать с ними, но не друг с "
+        "другом (можно несколько раз)",
+        "help": "показать справку и выйти",
+    },
+    # python -m autograder similar DIR...
+    "similar": {
+        "dirs": "папка решения или папка с папками решений",
+        "lesson": "номер урока (по умолчанию — из имени каждой папки)",
+        "starter": "заготовка, которую получил каждый студент (по умолчанию lessons/NN курса)",
+        "archive": "прошлые решения или публичный код: сравнивать с ними, но не друг с "
+        "другом (можно несколько раз)",
+        "output": "HTML-отчёт (по умолчанию similarity.html)",
+        "top": "сколько пар показать (по умолчанию 20)",
+        "lang": "язык отчёта",
         "help": "показать справку и выйти",
     },
     # python -m autograder load PATH
@@ -170,9 +189,14 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def _parsers() -> dict[str, Any]:
-    from autograder import batch, cli, load
+    from autograder import batch, cli, load, similarity
 
-    return {"grade": cli.build_parser, "batch": batch.build_parser, "load": load.build_parser}
+    return {
+        "grade": cli.build_parser,
+        "batch": batch.build_parser,
+        "load": load.build_parser,
+        "similar": similarity.build_parser,
+    }
 
 
 def options_table(lang: str, command: str = "grade") -> str:
@@ -295,6 +319,7 @@ def generate_reference() -> None:
             ("options", options_table),
             ("options-batch", lambda lang: options_table(lang, "batch")),
             ("options-load", lambda lang: options_table(lang, "load")),
+            ("options-similar", lambda lang: options_table(lang, "similar")),
             ("exit-codes", exit_codes_table),
             ("formats", formats_table),
             ("checks", checks_tables),

@@ -1,0 +1,64 @@
+# задание 4, Иван
+import socket
+import threading
+
+HOST = "localhost"
+PORT = 9090
+
+users = {}
+users_lock = threading.Lock()
+
+
+def notify(text, who):
+    with users_lock:
+        targets = [c for c in users if c is not who]
+    for c in targets:
+        try:
+            c.sendall((text + "\n").encode("utf-8"))
+        except OSError:
+            pass
+
+
+def worker(conn):
+    buf = b""
+    nick = None
+    try:
+        while True:
+            part = conn.recv(1024)
+            if not part:
+                break
+            buf += part
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                msg = raw.decode("utf-8", "replace").strip()
+                if nick is None:
+                    nick = msg
+                    with users_lock:
+                        users[conn] = nick
+                    notify(f"{nick} присоединился к чату.", conn)
+                elif msg == "exit":
+                    return
+                elif msg:
+                    notify(f"{nick}: {msg}", conn)
+    except ConnectionError:
+        pass
+    finally:
+        with users_lock:
+            users.pop(conn, None)
+        if nick is not None:
+            notify(f"{nick} вышел из чата.", conn)
+        conn.close()
+
+
+def main():
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((HOST, PORT))
+    srv.listen()
+    print("Сервер запущен на порту", PORT)
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=worker, args=(conn,), daemon=True).start()
+
+
+main()
