@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -352,3 +353,31 @@ class ChatWatcher:
         with contextlib.suppress(OSError):
             self.client.sock.shutdown(socket.SHUT_RDWR)  # close() alone would not wake recv
         self.client.close()
+
+
+def private_network_namespace() -> list[str] | None:
+    """The command prefix that runs a program in a new, empty network namespace (its
+    loopback still down), or None where this system cannot make one. Tests that change
+    a network interface or listen on every address run there, never on the host."""
+    if not sys.platform.startswith("linux") or not shutil.which("unshare"):
+        return None
+    prefix = ["unshare", "--net"] if os.geteuid() == 0 else ["unshare", "-r", "--net"]
+    try:
+        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return prefix if probe.returncode == 0 else None
+
+
+# Python run inside such a namespace first brings its loopback up (ioctl, no `ip` needed).
+LOOPBACK_UP = """
+import fcntl, socket, struct
+def set_loopback(up=True, mtu=None):
+    ctl = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if mtu:
+        fcntl.ioctl(ctl, 0x8922, struct.pack("16si", b"lo", mtu))  # SIOCSIFMTU
+    flags = struct.unpack("16sh", fcntl.ioctl(ctl, 0x8913, struct.pack("16sh", b"lo", 0)))[1]
+    flags = flags | 1 if up else flags & ~1  # IFF_UP
+    fcntl.ioctl(ctl, 0x8914, struct.pack("16sh", b"lo", flags))  # SIOCSIFFLAGS
+    ctl.close()
+"""

@@ -230,6 +230,16 @@ def test_a_student_walks_the_site_in_a_real_browser(
     page.locator("article div.mermaid").nth(2).scroll_into_view_if_needed()
     shot(page, "lesson-01-byte-stream-en")
 
+    # "What next", reached from the navigation: its code is the real example files.
+    for lang, prefix, title in (("ru", "", "Что дальше"), ("en", "/en", "What next")):
+        page.goto(f"{base_url}{prefix}/lessons/04/")
+        page.locator(f"nav.md-nav a[href$='next/']:has-text('{title}')").first.click()
+        page.wait_for_url(re.compile(rf"{prefix}/next/$"))
+        expect(page.locator("article h1")).to_contain_text(title)
+        expect(page.locator("article pre").first).to_contain_text("def recv_exactly(sock, size):")
+        expect(page.locator("article")).to_contain_text("dualstack_ipv6=True")
+        shot(page, f"next-{lang}")
+
     # Search: a Russian word on the Russian site, an English word on the English one.
     page.goto(f"{base_url}/")
     assert open_search(page, "сообщение") > 0

@@ -102,8 +102,9 @@ def test_sender_does_not_receive_its_own_message(users):
     alice.send("from alice")
     assert bob.receive()[0] == "alice: from alice"
     bob.send("from bob")
-    # Datagrams from one socket to another over loopback keep their order: had the
-    # server echoed alice's message back to her, it would come first.
+    # UDP promises no order, but here one thread sends from one socket over loopback,
+    # which in practice delivers in order: had the server echoed alice's message back
+    # to her, it would come first.
     assert alice.receive()[0] == "bob: from bob"
 
 
@@ -193,3 +194,25 @@ def test_client_and_server_chat_together(start_program, server, users):
     client.type("exit")
     assert bob.receive()[0] == "alice вышел из чата."
     assert exit_code(client.program) == 0
+
+
+@pytest.mark.parametrize("typed_as", ["message", "nickname"])
+def test_client_refuses_a_line_longer_than_a_datagram_and_keeps_chatting(
+    client_with_fake_server, typed_as
+):
+    """sendto of more than 65,507 bytes raises OSError (tests/test_socket_facts.py): the
+    client must say so and go on, not die with a traceback on a long pasted line."""
+    console, fake_server = client_with_fake_server
+    too_long = "ж" * 40_000  # 80,000 bytes in UTF-8
+    if typed_as == "message":
+        console.type("alice")
+        assert fake_server.receive()[0] == "alice"
+    console.type(too_long)
+    assert console.expect("Не отправлено: 80000 байт")
+    console.type("alice" if typed_as == "nickname" else "короткое")
+    # The next datagram is the short line: nothing at all was sent for the long one.
+    assert fake_server.receive()[0] == ("alice" if typed_as == "nickname" else "короткое")
+    console.type("exit")
+    assert fake_server.receive()[0] == "exit"
+    assert exit_code(console.program) == 0
+    assert b"Traceback" not in console.program.proc.stderr.read()

@@ -244,12 +244,12 @@ WAITS_FOR_ALL = Hint(
 )
 LARGE_CHANGED = Hint(
     Text(
-        "В середине мегабайта байты пропали или перепутались: send() отправил только часть "
-        "куска, а остаток потерян, или в один сокет пишут несколько потоков. Используйте "
-        "sendall() — она отправляет всё до последнего байта.",
-        "Bytes went missing or out of order in the middle of the megabyte: send() sent "
-        "only part of a chunk and the rest was lost, or several threads write to one "
-        "socket. Use sendall(): it sends everything to the last byte.",
+        "В середине мегабайта байты пропали или перепутались: send() взял только часть "
+        "куска, а остаток программа так и не отправила, или в один сокет пишут несколько "
+        "потоков. Используйте sendall() — она отправляет всё до последнего байта.",
+        "Bytes went missing or out of order in the middle of the megabyte: send() took "
+        "only part of a chunk and the program never sent the rest, or several threads "
+        "write to one socket. Use sendall(): it sends everything to the last byte.",
     ),
     "echo-large",
 )

@@ -6,7 +6,11 @@ Lesson 02: two-user console chat, client side — starter code.
 Но разговора пока нет. Функции receive_loop и chat — те же, что в server.py: когда
 они заработают там, перенесите их сюда (шаг 6 в README.md).
 
-Запуск: python client.py [--port N]   (сначала запустите server.py)
+It already runs: it connects to server.py (or says it could not), but there is no
+conversation yet. receive_loop and chat are the same as in server.py: once they work
+there, copy them here (step 6 in README.en.md).
+
+Запуск / run: python client.py [--port N]   (сначала / first: server.py)
 """
 
 import argparse
@@ -14,15 +18,16 @@ import os
 import signal
 import socket
 import sys
-import threading  # понадобится на шаге 3
+import threading  # понадобится на шаге 3 / needed in step 3
 
-HOST = "127.0.0.1"  # адрес сервера: эта же машина
-DEFAULT_PORT = 9090  # порт по умолчанию, если не задан --port или CHAT_PORT
-RECV_SIZE = 4096  # больше этого recv за раз не вернёт; часто возвращает меньше
-EXIT_WORD = "exit"  # строка, набрав которую пользователь заканчивает разговор
-PEER_NAME = "Собеседник"  # так на экране подписаны строки от другой стороны
+HOST = "127.0.0.1"  # адрес сервера: эта же машина / the server is on this machine
+DEFAULT_PORT = 9090  # если не задан --port или CHAT_PORT / unless --port or CHAT_PORT
+RECV_SIZE = 4096  # recv вернёт не больше, часто меньше / recv returns at most this, often less
+EXIT_WORD = "exit"  # набрал — разговор окончен / typing it ends the conversation
+PEER_NAME = "Собеседник"  # подпись строк другой стороны / label of the peer's lines ("peer")
 
 # Главный поток устанавливает это событие, когда пользователь уходит сам.
+# The main thread sets it when its user leaves.
 leaving = threading.Event()
 
 
@@ -40,14 +45,15 @@ def parse_args():
 
 def receive_loop(sock):
     """Поток-получатель: печатать строки собеседника, пока соединение живо."""
-    # TODO (шаг 6): перенесите сюда receive_loop из server.py.
+    # TODO (шаг 6 / step 6): перенесите сюда receive_loop из server.py / copy it here.
     pass
 
 
 def chat(sock):
     """Разговор через подключённый sock: набранное — туда, принятое — на экран."""
-    # TODO (шаг 6): перенесите сюда chat из server.py.
+    # TODO (шаг 6 / step 6): перенесите сюда chat из server.py / copy it here.
     # Заглушка: ждём конца ввода и ничего не делаем. Замените её своим кодом.
+    # Placeholder: wait for the end of input, do nothing. Replace it with your code.
     sys.stdin.read()
 
 
@@ -64,14 +70,14 @@ def main():
     except OSError as error:
         print(f"Не удалось подключиться к {HOST}:{args.port}: {error}", file=sys.stderr)
         sys.exit(1)
-    # flush=True: когда stdout — канал (pipe), а не терминал, Python копит вывод в буфере.
+    # flush=True: в канал (pipe) Python пишет через буфер / output to a pipe is buffered.
     print(
         f"Подключено к {HOST}:{args.port}. Пишите сообщения; {EXIT_WORD} — выход.",
         flush=True,
     )
     try:
         chat(sock)
-    except KeyboardInterrupt:  # пока chat не умеет выходить сам (шаг 4)
+    except KeyboardInterrupt:  # пока chat не умеет выходить сам / until chat can leave (step 4)
         pass
 
 

@@ -8,7 +8,12 @@ Lesson 03: multi-user UDP chat, server side — starter code.
   шаг 2 — send_to_others: отправить текст всем известным адресам, кроме отправителя;
   шаг 3 — handle_datagram: новый адрес = имя, "exit" = выход, остальное = сообщение.
 
-Запуск: python server.py [--port N]     Проверка: python -m autograder lessons/03
+It already runs: it binds its UDP port, prints a banner and receives datagrams, but does
+nothing with them yet. Your work is at the TODO marks (details in README.en.md): step 2,
+send_to_others sends a text to every known address but the sender's; step 3,
+handle_datagram: a new address = a nickname, "exit" = leaving, anything else = a message.
+
+Запуск / run: python server.py [--port N]     Проверка / grade: python -m autograder lessons/03
 """
 
 import argparse
@@ -16,12 +21,14 @@ import os
 import signal
 import socket
 
-HOST = "127.0.0.1"  # только локальная машина: к серверу можно обратиться лишь с неё
-DEFAULT_PORT = 9090  # порт по умолчанию, если не задан --port или CHAT_PORT
-# Самая большая возможная UDP-датаграмма: recvfrom(n) молча выбрасывает всё, что
-# длиннее n байт, поэтому маленький буфер обрезал бы длинные сообщения.
+HOST = "127.0.0.1"  # только эта машина / reachable from this machine only
+DEFAULT_PORT = 9090  # если не задан --port или CHAT_PORT / unless --port or CHAT_PORT
+# Буфер больше любой датаграммы (их предел — 65 507 байт): recvfrom(n) молча выбрасывает
+# всё, что длиннее n байт, и маленький буфер обрезал бы длинные сообщения.
+# Larger than any datagram (at most 65,507 bytes): recvfrom(n) silently drops whatever
+# is longer than n, so a small buffer would cut long messages.
 MAX_DATAGRAM = 65535
-EXIT_WORD = "exit"  # датаграмма, которой клиент выходит из чата
+EXIT_WORD = "exit"  # датаграмма выхода из чата / the datagram that leaves the chat
 
 
 def parse_args():
@@ -37,23 +44,39 @@ def parse_args():
 
 
 def send_to_others(sock, users, text, sender):
-    """Отправить text (str) всем адресам из users, кроме sender, — каждому датаграммой."""
+    """Отправить text (str) всем адресам из users, кроме sender, — каждому датаграммой.
+
+    Send text (str) to every address in users except sender, one datagram each.
+    """
     # TODO (шаг 2): закодировать text в UTF-8 и для каждого адреса addr в users, кроме
     #   sender, вызвать sock.sendto(data, addr). OSError при отправке одному адресу не
     #   должен сорвать отправку остальным.
+    # TODO (step 2): encode text as UTF-8 and call sock.sendto(data, addr) for every
+    #   address addr in users except sender. An OSError for one address must not stop
+    #   the sending to the others.
     pass
 
 
 def handle_datagram(sock, users, data, addr):
-    """Обработать датаграмму data (bytes) от addr; users — словарь «адрес -> имя»."""
+    """Обработать датаграмму data (bytes) от addr; users — словарь «адрес -> имя».
+
+    Handle the datagram data (bytes) from addr; users is a dict address -> nickname.
+    """
     # TODO (шаг 3): text = data.decode("utf-8", errors="replace") и отрезать "\r\n" на
     #   конце. errors="replace" обязателен: иначе одна датаграмма с неправильным UTF-8
     #   уронит сервер.
+    # TODO (step 3): text = data.decode("utf-8", errors="replace"), strip a trailing
+    #   "\r\n". errors="replace" is a must: one datagram of invalid UTF-8 would crash
+    #   the server.
     # TODO (шаг 3): addr нет в users -> это имя: users[addr] = имя, остальным
     #   "<имя> присоединился к чату.".
+    # TODO (step 3): addr not in users -> this is its nickname: users[addr] = nickname,
+    #   to the others "<nick> присоединился к чату." ("joined the chat").
     # TODO (шаг 3): text == EXIT_WORD -> удалить addr из users, остальным
     #   "<имя> вышел из чата.".
-    # TODO (шаг 3): иначе — остальным "<имя>: текст".
+    # TODO (step 3): text == EXIT_WORD -> remove addr from users, to the others
+    #   "<nick> вышел из чата." ("left the chat").
+    # TODO (шаг 3 / step 3): иначе — остальным / otherwise, to the others "<имя>: текст".
     pass
 
 
@@ -67,13 +90,17 @@ def main():
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((HOST, args.port))
-    # flush=True: когда stdout — канал (pipe), а не терминал, Python копит вывод в буфере.
+    # flush=True: в канал (pipe) Python пишет через буфер / output to a pipe is buffered.
     print(f"Сервер слушает {HOST}:{args.port} (UDP)", flush=True)
-    users = {}  # (ip, порт) -> имя; его трогает только главный поток, замок не нужен
+    # (ip, порт) -> имя; его трогает только главный поток, замок не нужен.
+    # (ip, port) -> nickname; only the main thread touches it: no lock needed.
+    users = {}
     try:
         while True:
             # Шаг 1 (готово, прочитайте): recvfrom ждёт следующую датаграмму от кого
             # угодно и возвращает её целиком вместе с адресом отправителя.
+            # Step 1 (done, read it): recvfrom waits for the next datagram from anyone
+            # and returns it whole, with its sender's address.
             data, addr = sock.recvfrom(MAX_DATAGRAM)
             handle_datagram(sock, users, data, addr)
     except KeyboardInterrupt:

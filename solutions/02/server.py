@@ -136,7 +136,9 @@ def main():
     args = parse_args()
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # Перезапущенный сервер сможет сразу занять порт, без "Address already in use".
+    # Кто закрыл соединение первым, у того оно около минуты держит порт в TIME_WAIT.
+    # SO_REUSEADDR даёт перезапустить сервер сразу после exit на его стороне, без
+    # "Address already in use" (но не второй сервер, пока работает первый).
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind((HOST, args.port))
     server.listen(1)

@@ -9,7 +9,11 @@ Multi-user UDP chat, client side (reference solution of lesson 03).
 Сообщения других участников приходят в любой момент — в том числе пока input() ждёт
 клавиатуру, — поэтому датаграммы принимает и печатает отдельный поток-получатель. Он
 демон (daemon=True): когда пользователь уходит, главный поток заканчивается, и процесс
-завершается, не дожидаясь получателя.
+завершается, не дожидаясь получателя. (Разбудить поток, ждущий в recvfrom, закрытием
+сокета нельзя: на Linux close() его не будит.)
+
+Строку длиннее одной датаграммы клиент не отправляет, а говорит об этом пользователю:
+sendto такой датаграммы бросил бы OSError и уронил бы программу.
 
 Запуск: python client.py [--port N]   (сначала запустите server.py)
 """
@@ -21,7 +25,12 @@ import threading
 
 HOST = "127.0.0.1"  # адрес сервера: эта же машина
 DEFAULT_PORT = 9090  # порт по умолчанию, если не задан --port или CHAT_PORT
-MAX_DATAGRAM = 65535  # самая большая UDP-датаграмма: буфер меньше обрезал бы сообщения
+MAX_DATAGRAM = 65535  # буфер recvfrom больше любой датаграммы: меньший обрезал бы сообщения
+# Самое длинное сообщение, которое мы отправим. В датаграмму IPv4 помещается не больше
+# 65 507 байт (65 535 − 20 байт заголовка IP − 8 байт заголовка UDP): sendto большего
+# бросает OSError "Message too long". А сервер ещё допишет к тексту "<имя>: " — оставим
+# ему полтора килобайта.
+MAX_MESSAGE = 64_000
 EXIT_WORD = "exit"  # строка (и датаграмма), которой пользователь выходит из чата
 
 
@@ -45,7 +54,10 @@ def receive_loop(sock, server):
         except ConnectionResetError:
             # Windows: «порт недоступен» для прошлой датаграммы (сервер не запущен).
             continue
-        except OSError:  # сокет закрыт: мы уходим
+        except OSError:
+            # Главный поток уже закрыл сокет: следующий recvfrom бросает OSError. Но поток,
+            # который уже ждёт в recvfrom, close() на Linux не будит: он спит, пока
+            # процесс не завершится, — для того поток и сделан демоном.
             return
         if addr != server:
             continue  # прислать датаграмму может кто угодно; считаются только от сервера
@@ -53,8 +65,20 @@ def receive_loop(sock, server):
 
 
 def send(sock, server, text):
-    """Отправить одно сообщение одной датаграммой."""
-    sock.sendto(text.encode("utf-8", errors="replace"), server)
+    """Отправить одно сообщение одной датаграммой; False, если оно туда не помещается."""
+    data = text.encode("utf-8", errors="replace")
+    if len(data) > MAX_MESSAGE:
+        # Резать на несколько датаграмм не станем: каждая дошла бы (или потерялась) сама
+        # по себе, и другие увидели бы полсообщения или половины в другом порядке. Чтобы
+        # собирать их обратно, нужны номера и повторы — то есть TCP (урок 04).
+        print(
+            f"Не отправлено: {len(data)} байт, а в одну датаграмму чата помещается "
+            f"{MAX_MESSAGE}. Сократите сообщение.",
+            flush=True,
+        )
+        return False
+    sock.sendto(data, server)
+    return True
 
 
 def main():
@@ -73,9 +97,10 @@ def main():
     try:
         while not nickname:
             nickname = input().strip()
+            if nickname and not send(sock, server, nickname):
+                nickname = ""  # не поместилось в датаграмму: спросим снова
     except (EOFError, KeyboardInterrupt):
         return  # имени нет — и чата нет
-    send(sock, server, nickname)
     print(f"Вы в чате как {nickname}. Пишите сообщения; {EXIT_WORD} — выход.", flush=True)
 
     try:
@@ -91,7 +116,7 @@ def main():
     # сообщения, а остальные не узнали бы, что мы ушли.
     send(sock, server, EXIT_WORD)
     print("Вы вышли из чата.", flush=True)
-    sock.close()
+    sock.close()  # получатель, ждущий в recvfrom, завершится вместе с процессом (он демон)
 
 
 if __name__ == "__main__":
