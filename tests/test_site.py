@@ -153,7 +153,7 @@ def test_the_site_loads_nothing_from_outside(site: Path) -> None:
     assert "fonts.googleapis" not in css and "fonts.gstatic" not in css
 
 
-@pytest.mark.parametrize("lesson", ["01", "02", "03", "04"])
+@pytest.mark.parametrize("lesson", ["01", "02", "03", "04", "05"])
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_lesson_page_is_the_lessons_readme_plus_real_code(
     site: Path, lesson: str, lang: str
