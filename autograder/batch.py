@@ -321,6 +321,7 @@ def grade_one(
         "--jobs",
         str(settings.check_jobs),
         "--no-step-summary",
+        "--no-record",  # a class's gradings are not a student's progress
     ]
     if uid is not None:
         command += ["--student-uid", str(uid)]

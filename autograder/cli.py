@@ -12,6 +12,12 @@ and a `classroom` report also sets the step output `result` (base64) in `$GITHUB
 as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
 (autograder/batch.py); `python -m autograder similar ...` ranks a class's submissions by
 the code they share (autograder/similarity.py).
+
+The student's loop: `--watch` grades again on every save (autograder/watch.py); with no
+folder, inside the course repository, the command shows the whole course at a glance
+(autograder/overview.py) from the last grading of each `lessons/NN` folder, which every
+complete grading of such a folder records (autograder/progress_store.py; not under CI,
+not in batch, not with `--no-record`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.spinner import Spinner
 
+from autograder import progress_store
 from autograder.formats import FORMATS, RENDERERS, to_classroom_base64, to_markdown
 from autograder.i18n import LANGUAGES, default_language, tr
 from autograder.lessons import available_lessons, check_set, rubric_for_lesson
@@ -105,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="refuse to grade unless the folder, links resolved, lies inside DIR (CI: a "
         "lesson folder of a pull request that is a link out of the checkout)",
+    )
+    parser.add_argument(
+        "--watch",
+        "-w",
+        action="store_true",
+        help="grade again each time a .py file of the folder is saved (on a terminal; "
+        "Ctrl-C to stop)",
+    )
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not keep this grading for the course overview (never kept under CI or "
+        "with AUTOGRADER_NO_RECORD=1)",
     )
     return parser
 
@@ -343,6 +363,64 @@ class StreamedReport(Progress):
             render_summary(report, self.console, self.lang, verbose)
 
 
+NO_FOLDER = (
+    "give the folder to grade, e.g. python -m autograder lessons/04 (with no folder, "
+    "inside the course repository, it shows your progress in every lesson)"
+)
+
+
+def show_overview(args: argparse.Namespace, lang: str, out: Console) -> int:
+    """`python -m autograder` alone: the course at a glance, inside the course repository."""
+    from autograder.overview import render_overview
+
+    if args.formats or args.output:
+        raise UsageError("the course overview (no folder given) is text only")
+    root = progress_store.find_course_root(Path.cwd())
+    if root is None:
+        raise UsageError(
+            f"{NO_FOLDER}; {Path.cwd()} is not inside the course repository (a folder "
+            "with lessons/ and autograder/rubrics/)"
+        )
+    render_overview(root, out, lang)
+    return EXIT_PASSED
+
+
+def watch_folder(
+    args: argparse.Namespace,
+    rubric: Rubric,
+    destinations: list[tuple[str, Path | None]],
+    lang: str,
+    out: Console,
+) -> int:
+    """`--watch`: refuse what it cannot do, then hand over to autograder/watch.py."""
+    from autograder.watch import GradeOptions, Watcher, stdout_is_terminal
+
+    if destinations != [("text", None)]:
+        raise UsageError(
+            "--watch shows its report on the terminal only: grade without --watch for "
+            "--format and --output reports"
+        )
+    if not stdout_is_terminal():
+        raise UsageError(
+            "--watch needs a terminal (it redraws the screen on every save); for a log "
+            "or a pipe, grade without --watch"
+        )
+    if not args.path.is_dir():
+        problem = "not a folder" if args.path.exists() else "path not found"
+        raise GradingError(f"{problem}: {args.path}")
+    options = GradeOptions(
+        only=args.only,
+        isolation=args.isolation,
+        jobs=args.jobs,
+        student_uid=args.student_uid,
+        verbose=args.verbose,
+        record=not args.no_record,
+        custom_rubric=args.rubric is not None,
+    )
+    label = str(args.path).rstrip("/") or "."
+    return Watcher(args.path, label, rubric, lang, options, out).run()
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -363,6 +441,12 @@ def main(argv: list[str] | None = None) -> int:
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        if args.path is None and args.watch:
+            raise UsageError(
+                "--watch needs the folder to watch, e.g. python -m autograder lessons/04 --watch"
+            )
+        if args.path is None and not (args.list or args.lesson or args.rubric):
+            return show_overview(args, lang, out)
         destinations = report_destinations(args.formats, args.output)
         if args.within is not None and args.path is not None:
             check_within(args.path, args.within)
@@ -371,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
             print_rubric(rubric, lang, out, args.verbose)
             return EXIT_PASSED
         if args.path is None:
-            raise UsageError("give the folder to grade, e.g. python -m autograder lessons/04")
+            raise UsageError(NO_FOLDER)
+        if args.watch:
+            return watch_folder(args, rubric, destinations, lang, out)
         interrupt = threading.Event()
 
         def stop(signum: int, _frame: object) -> None:
@@ -424,6 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         err.print(f"[bold red]autograder:[/] cannot write the report: {exc}")
         return EXIT_ERROR
+    progress_store.record_grading(
+        report,
+        partial=bool(args.only),
+        custom_rubric=args.rubric is not None,
+        requested=not args.no_record,
+    )
     if report.interrupted:
         err.print(
             "[bold red]autograder:[/] interrupted; the checks that did not run are reported as errors"

@@ -1,4 +1,4 @@
-"""Three chat servers side by side, in one run: latency, delivery, stalls, memory, threads.
+"""Four chat servers side by side, in one run: latency, delivery, stalls, memory, threads.
 
     python benchmarks/server_compare.py                 # every scenario, once
     python benchmarks/server_compare.py --repeats 3     # medians of 3 interleaved runs
@@ -7,12 +7,15 @@
     python benchmarks/server_compare.py --server mine=path/to/server.py   # a fourth one
 
 Servers: the naive baseline (one recv = one message, `sendall` to everyone from the
-sender's thread), the asyncio baseline (same protocol and drop policy as the reference),
-and the reference `solutions/04/server.py`. Every measurement starts a fresh server in its
-own private network namespace through the grader's sandbox (`--isolation ports` where
-namespaces are not available), and puts it under load with `autograder.load.run_load`.
-Servers take turns inside each scenario, and the order rotates between repeats, so all
-three see the same machine at (nearly) the same moment; compare ratios within one run.
+sender's thread), lesson 04's reference `solutions/04/server.py` (a bounded queue and a
+writer thread per client), and lesson 05's two: `solutions/05/server.py` (SendQ: a thread
+per client, non-blocking sends, a bounded per-client tail) and
+`solutions/05/server_asyncio.py` (the same protocol and drop policy in one thread). Every
+measurement starts a fresh server in its own private network namespace through the
+grader's sandbox (`--isolation ports` where namespaces are not available), and puts it
+under load with `autograder.load.run_load`. Servers take turns inside each scenario, and
+the order rotates between repeats, so all of them see the same machine at (nearly) the
+same moment; compare ratios within one run.
 
 Scenarios (one sender, the others read; latency: from the moment the server's socket held
 the whole line to its arrival; stall: how late past its due time the server took a line):
@@ -56,8 +59,9 @@ from autograder.load import (  # noqa: E402 - after the path tweak, so it runs f
 HERE = Path(__file__).resolve().parent
 SERVERS = {
     "naive": HERE / "baselines" / "naive_server.py",
-    "asyncio": HERE / "baselines" / "asyncio_server.py",
     "solutions/04": ROOT / "solutions" / "04" / "server.py",
+    "solutions/05": ROOT / "solutions" / "05" / "server.py",
+    "05 asyncio": ROOT / "solutions" / "05" / "server_asyncio.py",
 }
 BASELINE = "naive"
 

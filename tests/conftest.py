@@ -68,6 +68,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
 
 HOST = "127.0.0.1"
+# Gradings of lessons/NN here are the tests', not a student's progress: keep them out of
+# the course overview's record (.autograder/). Tests of that record clear this themselves.
+os.environ["AUTOGRADER_NO_RECORD"] = "1"
 # Pause between fragments so TCP delivers them as separate segments: there is no event
 # to wait for on the sending side, so this is the one deliberate sleep.
 FRAGMENT_GAP = 0.05
@@ -330,6 +333,70 @@ def exit_code(program, timeout: float = 5.0) -> int:
         return program.proc.wait(timeout)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"{program.path.name} still running after {timeout}s") from None
+
+
+class ChatWatcher:
+    """A chat member that reads everything in a background thread: the synchronisation
+    point for a server that sends a newcomer nothing (the lesson 04 reference has no
+    welcome line). Once the watcher is in, a newcomer is in as soon as the watcher hears
+    its join notice, so everyone who joined earlier will hear whatever comes next.
+
+    Getting the watcher itself in: a probe joins too and says "ping" until the watcher
+    hears one (a message is broadcast only after its sender is in, and only to those
+    already in); then the probe leaves, and the watcher hears that too. Nothing is timed:
+    each ping waits a moment, and the whole has a deadline.
+    """
+
+    def __init__(self, port: int, timeout: float = 10.0) -> None:
+        self.port = port
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        self.client = LineClient.connect(port)
+        self.client.send("watcher\n")
+        threading.Thread(target=self._collect, daemon=True).start()
+        probe = LineClient.connect(port)
+        probe.send("probe\n")
+        deadline = time.monotonic() + timeout
+        n = 0
+        while not self.wait_for(lambda line: line.startswith("probe: ping"), 0.05):
+            assert time.monotonic() < deadline, f"the watcher never heard the probe: {self.lines}"
+            probe.send(f"ping {n}\n")
+            n += 1
+        probe.close()
+        assert self.wait_for(lambda line: line.startswith("probe ") and "вышел" in line, 5)
+
+    def _collect(self) -> None:
+        try:
+            while (line := self.client.read_line(timeout=3600)) is not None:
+                with self.changed:
+                    self.lines.append(line)
+                    self.changed.notify_all()
+        except (OSError, TimeoutError):  # closed at teardown
+            pass
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 5.0) -> bool:
+        """True once any line heard so far satisfies `predicate`, False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not any(predicate(line) for line in self.lines):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.changed.wait(remaining)
+            return True
+
+    def join(self, name: str, client: LineClient | None = None) -> LineClient:
+        """Connect (or use `client`), send the nickname, wait until the server has let it in."""
+        client = client or LineClient.connect(self.port)
+        client.send(f"{name}\n")
+        joined = self.wait_for(lambda line: line.startswith(f"{name} присоедин"), 10)
+        assert joined, f"{name} never joined; the watcher heard {self.lines[-5:]}"
+        return client
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.client.sock.shutdown(socket.SHUT_RDWR)  # close() alone would not wake recv
+        self.client.close()
 
 
 def private_network_namespace() -> list[str] | None:

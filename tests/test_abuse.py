@@ -1,11 +1,11 @@
-"""The reference servers of lessons 01-04 under abuse: fuzzed streams and hostile clients.
+"""The reference servers of lessons 01-05 under abuse: fuzzed streams and hostile clients.
 
 Two kinds of tests, run on the real solution files as subprocesses:
 
 * property tests (hypothesis): arbitrary bytes, cut at arbitrary places, must give exactly
   what the lesson's framing rule says: the same bytes back (01), the same lines printed
   (02), one message per datagram (03), the same messages in the same order at another
-  user (04);
+  user (04 and 05);
 * scripted abuse, as a careless or hostile client would do it: invalid UTF-8, NUL bytes,
   1 MB lines, ANSI escapes and newlines in nicknames, 1000 rapid connects and
   disconnects, a byte at a time (slowloris), hundreds of idle connections.
@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import psutil
 import pytest
-from conftest import HOST, Console, LineClient, Program, wait_until
+from conftest import HOST, ChatWatcher, Console, LineClient, Program, wait_until
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -402,38 +402,68 @@ def test_udp_server_survives_garbage_huge_datagrams_and_1000_users(udp_chat) -> 
     assert_healthy(server)
 
 
-# ======================================================================= lesson 04
+# ================================================================ lessons 04 and 05
 
 
-WELCOME = "Добро пожаловать"
+WELCOME = "Добро пожаловать"  # lesson 05's servers greet a newcomer once its name is taken
+CHATS = {
+    "04": "solutions/04/server.py",  # a queue and a writer thread per client
+    "05-threads": "solutions/05/server.py",  # SendQ: non-blocking sends, a bounded tail
+    "05-asyncio": "solutions/05/server_asyncio.py",  # the same in one thread
+}
 
 
-@pytest.fixture
-def chat(start_program) -> Program:
-    program = start_program("solutions/04/server.py")
+class Chat:
+    """A running chat server and how to know a newcomer is in: lesson 05's servers send a
+    welcome line; lesson 04's sends a newcomer nothing, so a watcher hears the join."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.port = program.port
+        self.watcher = ChatWatcher(program.port) if "solutions/04" in str(program.path) else None
+
+    def join(self, name: str) -> LineClient:
+        client = LineClient.connect(self.port)
+        if self.watcher is not None:
+            return self.watcher.join(name, client)
+        client.send(f"{name}\n")
+        client.expect(lambda line: WELCOME in line)
+        return client
+
+
+def start_chat(start_program, path: str) -> Chat:
+    program = start_program(path)
     program.wait_listening()
     Console(program)  # keeps reading its output: a full pipe would block its prints
-    return program
+    return Chat(program)
 
 
-def join(port: int, name: str) -> LineClient:
-    client = LineClient.connect(port)
-    client.send(f"{name}\n")
-    client.expect(lambda line: WELCOME in line)
-    return client
+@pytest.fixture(params=list(CHATS.values()), ids=list(CHATS))
+def chat(start_program, request) -> Chat:
+    return start_chat(start_program, request.param)
 
 
-def assert_chat(port: int, text: str = "мы всё ещё говорим") -> None:
+@pytest.fixture(params=[CHATS["05-threads"], CHATS["05-asyncio"]], ids=["threads", "asyncio"])
+def sendq_chat(start_program, request) -> Chat:
+    """Lesson 05's servers only: they also clean nicknames and lines of control characters."""
+    return start_chat(start_program, request.param)
+
+
+def assert_chat(chat: Chat, text: str = "мы всё ещё говорим") -> None:
     """Two new users can join and talk."""
     marker = f"{time.monotonic_ns() % 10**9}"
-    alice = join(port, f"a{marker}")
-    bob = join(port, f"b{marker}")
+    alice = chat.join(f"a{marker}")
+    bob = chat.join(f"b{marker}")
     try:
         alice.send(f"{text}\n")
         bob.expect(lambda line: line == f"a{marker}: {text}")
     finally:
         alice.close()
         bob.close()
+
+
+def is_leave(line: str, name: str) -> bool:
+    return name in line and "вышел" in line
 
 
 messages = st.lists(
@@ -445,9 +475,9 @@ messages = st.lists(
 )
 
 
-def test_chat_delivers_messages_cut_anywhere_whole_and_in_order(chat: Program) -> None:
-    alice = join(chat.port, "alice")
-    bob = join(chat.port, "bob")
+def test_chat_delivers_messages_cut_anywhere_whole_and_in_order(chat: Chat) -> None:
+    alice = chat.join("alice")
+    bob = chat.join("bob")
     alice.expect(lambda line: "bob" in line)
 
     @FUZZ
@@ -460,11 +490,28 @@ def test_chat_delivers_messages_cut_anywhere_whole_and_in_order(chat: Program) -
             assert bob.read_line(timeout=10) == f"alice: {text}"
 
     check()
-    assert_healthy(chat)
+    assert_healthy(chat.program)
 
 
-def test_chat_survives_invalid_utf8_nul_and_escapes_in_names_and_lines(chat: Program) -> None:
-    bob = join(chat.port, "bob")
+def test_chat_survives_invalid_utf8_and_nul_bytes(chat: Chat) -> None:
+    bob = chat.join("bob")
+    alice = chat.join("alice")
+    bob.expect(lambda line: "alice" in line)
+    alice.send(b"\x00\x00 nul \xc3\x28 bad \xff\n")
+    said = bob.expect(lambda line: "nul" in line)
+    assert "\ufffd( bad \ufffd" in said  # each bad byte replaced, the rest kept
+    # A newline ends a line wherever it is: what follows is an ordinary message.
+    alice.send("hi\nbob: I owe you\n")
+    assert bob.expect(lambda line: "I owe you" in line) == "alice: bob: I owe you"
+    assert_chat(chat)
+    assert_healthy(chat.program)
+
+
+def test_chat_strips_escapes_and_control_characters_in_names_and_lines(
+    sendq_chat: Chat,
+) -> None:
+    chat = sendq_chat
+    bob = chat.join("bob")
     evil = LineClient.connect(chat.port)
     evil.send(b"\x1b[31mev\x00il\xff\x1b[0m\x07\r\n")  # colours, NUL, a bad byte, a bell
     evil.expect(lambda line: WELCOME in line)
@@ -481,29 +528,29 @@ def test_chat_survives_invalid_utf8_nul_and_escapes_in_names_and_lines(chat: Pro
         assert all(ch.isprintable() for ch in line), repr(line)
     assert joined == "*** evil\ufffd присоединился к чату"
     assert said == "evil\ufffd: nul \ufffd( bad 0;pwned"
-    assert_chat(chat.port)
-    assert_healthy(chat)
+    assert_chat(chat)
+    assert_healthy(chat.program)
 
 
-def test_chat_survives_1_mb_lines(chat: Program) -> None:
-    bob = join(chat.port, "bob")
+def test_chat_survives_1_mb_lines(chat: Chat) -> None:
+    bob = chat.join("bob")
     for name in ("flood1", "flood2"):
-        flooder = join(chat.port, name)
+        flooder = chat.join(name)
         bob.expect(lambda line, name=name: name in line)
         with contextlib.suppress(OSError):  # the server stops reading and drops it
             flooder.sock.settimeout(10)
             flooder.send(b"f" * (1 << 20) + b"\n")
         flooder.expect_closed(10)
-        bob.expect(lambda line, name=name: name in line and "вышел" in line)
+        bob.expect(lambda line, name=name: is_leave(line, name))
         flooder.close()
-    assert_chat(chat.port)
-    assert_healthy(chat)
+    assert_chat(chat)
+    assert_healthy(chat.program)
 
 
 @pytest.mark.slow
-def test_chat_survives_1000_rapid_connects_and_disconnects(chat: Program) -> None:
-    watcher = join(chat.port, "watcher")
-    baseline = thread_count(chat)
+def test_chat_survives_1000_rapid_connects_and_disconnects(chat: Chat) -> None:
+    watcher = chat.join("watcher2")
+    baseline = thread_count(chat.program)
     rapid_connects(chat.port)
     # A named user that leaves at once, 100 times: joins and leaves reach the watcher.
     for n in range(100):
@@ -511,41 +558,43 @@ def test_chat_survives_1000_rapid_connects_and_disconnects(chat: Program) -> Non
             sock.sendall(f"ghost{n}\n".encode())
             if n % 2 == 0:  # a reset may come before the name is read: no join, no leave
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
-    watcher.expect(lambda line: "ghost99" in line and "вышел" in line, timeout=20)
-    assert wait_until(lambda: thread_count(chat) <= baseline + 5, 20), thread_count(chat)
-    assert_chat(chat.port)
-    assert_healthy(chat)
+    watcher.expect(lambda line: is_leave(line, "ghost99"), timeout=20)
+    assert wait_until(lambda: thread_count(chat.program) <= baseline + 5, 20), thread_count(
+        chat.program
+    )
+    assert_chat(chat)
+    assert_healthy(chat.program)
 
 
-def test_chat_serves_others_while_a_client_sends_a_byte_at_a_time(chat: Program) -> None:
-    bob = join(chat.port, "bob")
+def test_chat_serves_others_while_a_client_sends_a_byte_at_a_time(chat: Chat) -> None:
+    bob = chat.join("bob")
     slow = LineClient.connect(chat.port)
     slow.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     data = "loris\nпо одному байту\n".encode()
     for index, byte in enumerate(data):
         slow.send(bytes([byte]))
         if index % 10 == 0:
-            assert_chat(chat.port, f"пока loris пишет {index}")
+            assert_chat(chat, f"пока loris пишет {index}")
         time.sleep(0.01)
     bob.expect(lambda line: line == "loris: по одному байту")
     # One that never finishes its line holds nobody up either.
     stuck = LineClient.connect(chat.port)
     stuck.send(b"never-ending")
-    assert_chat(chat.port)
-    assert_healthy(chat)
+    assert_chat(chat)
+    assert_healthy(chat.program)
 
 
 @pytest.mark.slow
-def test_chat_survives_many_idle_connections(chat: Program, sockets) -> None:
+def test_chat_survives_many_idle_connections(chat: Chat, sockets) -> None:
     silent = [sockets(chat.port) for _ in range(250)]  # never say a word
     named = [sockets(chat.port) for _ in range(250)]  # join, then never read or write
     for n, sock in enumerate(named):
         sock.sendall(f"idle{n}\n".encode())
-    watcher = join(chat.port, "watcher")
-    talker = join(chat.port, "talker")
+    watcher = chat.join("watcher2")
+    talker = chat.join("talker")
     for n in range(50):
         talker.send(f"message {n} to all 500\n")
     for n in range(50):
         watcher.expect(lambda line, n=n: line == f"talker: message {n} to all 500")
-    assert_healthy(chat)
+    assert_healthy(chat.program)
     assert all(s.fileno() != -1 for s in silent)

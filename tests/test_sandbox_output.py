@@ -51,3 +51,19 @@ def test_the_last_stderr_line_is_there_when_the_exit_is_seen(factory: SandboxFac
         factory.release(box)
         assert text.endswith("Address already in use\n"), (attempt, text[-120:])
         assert box.exit_status == 1
+
+
+@pytest.mark.skipif(not namespaces_available(), reason="the jail runs only with namespaces")
+def test_what_the_jail_itself_says_never_lands_in_the_programs_output(tmp_path: Path) -> None:
+    """The jail's stderr was the student program's: its own complaints (here about an
+    address it cannot put on lo), and its traceback when the grader hung up first, were
+    shown in the report as the student's stderr, with the grader's paths."""
+    (tmp_path / "quiet.py").write_text("import sys\nsys.stderr.write('my own line\\n')\n")
+    made = SandboxFactory(tmp_path, isolation="netns", addresses=["999.1.2.3"])
+    try:
+        box = made.create()
+        box.start([made.python, "quiet.py"], minimal_environment(box.home))
+        assert box.exited.wait(20), "the program did not exit"
+        assert box.stderr_text() == "my own line\n"
+    finally:
+        made.close()

@@ -153,7 +153,7 @@ def test_the_site_loads_nothing_from_outside(site: Path) -> None:
     assert "fonts.googleapis" not in css and "fonts.gstatic" not in css
 
 
-@pytest.mark.parametrize("lesson", ["01", "02", "03", "04"])
+@pytest.mark.parametrize("lesson", ["01", "02", "03", "04", "05"])
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_lesson_page_is_the_lessons_readme_plus_real_code(
     site: Path, lesson: str, lang: str
@@ -238,6 +238,26 @@ def test_grader_page_shows_a_real_report_with_working_hint_links(site: Path) -> 
         hint_links = [u for t, u in parse(built).links if "common-bugs/#" in u]
         assert "../common-bugs/#recv-is-not-a-message" in hint_links
     assert (GENERATED / "report.ru.html").exists() and (GENERATED / "report.en.json").exists()
+
+
+def test_grader_page_shows_a_real_watch_session_and_course_overview(site: Path) -> None:
+    words = {
+        "ru": ("теперь проходят", "Слежу за lessons/04", "Дальше: урок 03"),
+        "en": ("now pass", "Watching lessons/04", "Next: lesson 03"),
+    }
+    for lang, (now_pass, footer, next_step) in words.items():
+        built = page(site, lang, "grader")
+        text = text_of(built)
+        # The screen after the second grading of the session: what changed, the first
+        # failure in full with its working hint link, and the footer.
+        assert re.search(r"#2 · \d\d:\d\d:\d\d", text) and now_pass in text
+        assert "✗ framing" in text and footer in text
+        assert "../common-bugs/#recv-is-not-a-message" in [u for _, u in parse(built).links]
+        # The overview of the same session: four lessons, lesson 03 to do next.
+        assert next_step in text and "lessons/03 --watch" in text
+    for name in ("watch", "overview"):
+        for lang in ("ru", "en"):
+            assert (GENERATED / f"{name}.{lang}.html").exists()
 
 
 # --- the hook that turns README links into site links ---------------------------------

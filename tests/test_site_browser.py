@@ -2,8 +2,8 @@
 
 The built site is served on 127.0.0.1 (a free port, http.server in a thread). One
 browser session walks it as a student would: the home page in both languages, a lesson,
-the language switch, search in Russian and English, a mermaid diagram rendered as SVG,
-a hint link from a real grader report, dark mode. Screenshots go to tests/artifacts/site/
+the language switch, search in Russian and English, mermaid diagrams rendered as SVG
+(lessons 01, 04 and 05), a hint link from a real grader report, dark mode. Screenshots go to tests/artifacts/site/
 (git-ignored). Any console error, page error, failed request or request that leaves
 127.0.0.1 fails the test: the site must work offline.
 
@@ -199,6 +199,7 @@ def test_a_student_walks_the_site_in_a_real_browser(
     svg = first.locator("svg")
     expect(svg).to_be_visible()
     expect(svg).to_contain_text("accept()")
+    expect(diagrams.nth(1).locator("svg")).to_contain_text("put_nowait")  # the queue
     box = svg.bounding_box()
     assert box and box["height"] > 100 and box["width"] > 200, box
     first.screenshot(path=str(ARTIFACTS / "diagram-join-ru.png"))
@@ -212,6 +213,16 @@ def test_a_student_walks_the_site_in_a_real_browser(
     switch_language(page, "ru")
     page.wait_for_url(re.compile(r"/lessons/04/$"))
     assert "/en/" not in page.url
+
+    # The bonus lesson 05 in both languages: its diagram of a send that never waits.
+    for prefix, title in (("", "Урок 05"), ("/en", "Lesson 05")):
+        page.goto(f"{base_url}{prefix}/lessons/05/")
+        expect(page.locator("article h1")).to_contain_text(title)
+        diagram = page.locator("article div.mermaid svg")
+        expect(diagram).to_have_count(1)
+        diagram.scroll_into_view_if_needed()
+        expect(diagram).to_contain_text("MSG_DONTWAIT")
+        shot(page, f"lesson-05-{prefix.strip('/') or 'ru'}")
 
     # The byte-stream diagrams of lesson 01.
     page.goto(f"{base_url}/en/lessons/01/#tcp-byte-stream")
@@ -242,7 +253,8 @@ def test_a_student_walks_the_site_in_a_real_browser(
     # The student's guide shows a real report; its hint link lands on the section.
     for lang, prefix in (("ru", ""), ("en", "/en")):
         page.goto(f"{base_url}{prefix}/grader/")
-        report = page.locator("pre.grader-report")
+        # The report (the page shows the watch and overview screens in the same frame).
+        report = page.locator("pre.grader-report", has_text="tests/submissions/04-recv-is-message")
         expect(report).to_contain_text("04-recv-is-message")
         report.scroll_into_view_if_needed()
         shot(page, f"grader-report-{lang}")

@@ -1,4 +1,4 @@
-"""Every starter file in lessons/01..04 runs: it starts, stays up, and stops on SIGTERM.
+"""Every starter file in lessons/01..05 runs: it starts, stays up, and stops on SIGTERM.
 
 A starter leaves the lesson's logic to the student, but it must never be the reason a
 student (or the grader) sees a traceback before writing a line of code. Servers must be
@@ -27,13 +27,14 @@ STARTERS = [
     ("lessons/03/client.py", "udp client"),
     ("lessons/04/server.py", "tcp server"),
     ("lessons/04/client.py", "tcp client"),
+    ("lessons/05/server.py", "tcp server"),
 ]
 
 STAY_UP = 0.5  # how long a starter must survive without any input (seconds)
 
 
 def test_every_starter_file_is_covered():
-    found = {p.relative_to(ROOT).as_posix() for p in ROOT.glob("lessons/0[1-4]/*.py")}
+    found = {p.relative_to(ROOT).as_posix() for p in ROOT.glob("lessons/*/*.py")}
     assert found == {path for path, _ in STARTERS}
 
 

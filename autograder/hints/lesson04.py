@@ -98,30 +98,27 @@ RECV_IS_NOT_A_MESSAGE = Hint(
 )
 SLOW_CONSUMER = Hint(
     Text(
-        "Когда буферы медленного клиента полны, sendall() ждёт, пока он прочитает; "
+        "sendall() клиенту, который не читает, ждёт, как только его буферы полны; "
         "вызванный из потока отправителя или под общим замком, он останавливает всех. "
-        "Отправка не должна ждать получателя: send с MSG_DONTWAIT (он есть в Linux и "
-        "macOS, в Windows — нет), остаток — в ограниченный хвост клиента, который "
-        "дописывает его поток-писатель (или очередь с пределом и поток на клиента); того, "
-        "чей хвост перерос предел, отключайте.",
-        "Once a slow client's buffers are full, sendall() waits until it reads; called "
-        "from the sender's thread or under the shared lock, it stalls everyone. Sending "
-        "must not wait for the receiver: send with MSG_DONTWAIT (Linux and macOS have it, "
-        "Windows does not), put the rest in the client's bounded tail that "
-        "its writer thread sends (or a bounded queue and a thread per client), and drop a "
-        "client whose tail passes the limit.",
+        "Отправитель не должен ждать получателя: у каждого клиента ограниченная очередь "
+        "и свой поток-писатель, рассылка кладёт строку через put_nowait(), а того, чья "
+        "очередь полна (queue.Full), отключайте.",
+        "sendall() to a client that does not read waits once its buffers are full; "
+        "called from the sender's thread or under the shared lock, it stalls everyone. "
+        "The sender must not wait for a receiver: give each client a bounded queue and "
+        "its own writer thread, broadcast with put_nowait(), and drop a client whose "
+        "queue is full (queue.Full).",
     ),
     "slow-consumer",
 )
 SLOW_CONSUMER_LIMIT = Hint(
     Text(
-        "Очередь исходящих переполнилась у клиента, который читает: поток одного "
-        "отправителя обгоняет отправку. Ограничивайте очередь объёмом с запасом на "
-        "всплеск (например, 1–4 МБ) или ждите место в очереди пару секунд, прежде "
-        "чем отключать.",
+        "Очередь исходящих переполнилась у клиента, который читает: один быстрый "
+        "отправитель обгоняет отправку. Оставьте в очереди запас на всплеск (например, "
+        "1000 строк или 1–4 МБ) — но не ждите места в ней: ожидание держит отправителя.",
         "The outbox overflowed for a client that does read: one fast sender outruns the "
-        "sending thread. Bound the queue with room for a burst (say 1-4 MB) or wait a "
-        "couple of seconds for room before dropping the client.",
+        "sending. Leave the queue room for a burst (say 1000 lines or 1-4 MB), but do "
+        "not wait for room in it: waiting holds the sender up.",
     ),
     "slow-consumer",
 )

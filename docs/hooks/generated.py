@@ -7,6 +7,8 @@ rebuild in a loop) and included by the pages with pymdownx.snippets:
   run in its own process; redone only when the grader, the rubrics or the submission
   changed). If it cannot run, the page shows why and the build logs a warning, which
   `mkdocs build --strict` turns into a failure: never a silently empty report.
+* `watch.*`, `overview.*`: the screens of watch mode and of the course overview from a
+  real session in a pseudo-terminal (docs/hooks/watch_screens.py), made the same way.
 * `reference-*.{ru,en}.md`: the reference page's tables: the CLI options (from argparse
   in autograder/cli.py), the exit codes (autograder.cli.EXIT_*), the output formats
   (autograder.formats.FORMATS), the options of `batch` and `load` and the checks of every lesson that has a rubric file
@@ -30,7 +32,8 @@ log = logging.getLogger("mkdocs.hooks.generated")
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "docs-generated"
 REPORT_SCRIPT = Path(__file__).with_name("grader_report.py")
-REPORT_TIMEOUT = 300  # seconds; grading the submission takes about 5
+WATCH_SCRIPT = Path(__file__).with_name("watch_screens.py")
+REPORT_TIMEOUT = 300  # seconds; grading the submission takes about 5, the watch screens 20
 LANGUAGES = ("ru", "en")
 
 # --- words the code does not carry itself ---------------------------------------------
@@ -108,6 +111,10 @@ OPTION_HELP_RU = {
         "jobs": "сколько проверок идут одновременно (по умолчанию 4)",
         "within": "не проверять, если папка (со всеми ссылками) лежит не внутри ПАПКИ (CI: "
         "папка урока из пулл-реквеста, которая оказалась ссылкой за пределы рабочей копии)",
+        "watch": "проверять заново при каждом сохранении файла .py в папке (только в "
+        "терминале; Ctrl-C — выход)",
+        "no_record": "не сохранять эту проверку для обзора курса (под CI и с "
+        "AUTOGRADER_NO_RECORD=1 не сохраняется никогда)",
         "help": "показать справку и выйти",
     },
     # python -m autograder batch DIR...
@@ -330,11 +337,12 @@ def generate_reference() -> None:
 # --- the real report ------------------------------------------------------------------
 
 
-def report_inputs_key() -> str:
-    """A digest of everything the report depends on."""
+def inputs_key(script: Path, folders: tuple[str, ...]) -> str:
+    """A digest of everything a generated part depends on: the grader, its script, the
+    site's configuration and the submissions it grades."""
     digest = hashlib.sha256()
-    sources = [REPORT_SCRIPT, ROOT / "mkdocs.yml"]
-    for folder in (ROOT / "autograder", ROOT / "tests/submissions/04-recv-is-message"):
+    sources = [script, ROOT / "mkdocs.yml"]
+    for folder in (ROOT / "autograder", *(ROOT / f for f in folders)):
         sources += sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".toml"))
     for path in sources:
         digest.update(str(path.relative_to(ROOT)).encode())
@@ -342,17 +350,17 @@ def report_inputs_key() -> str:
     return digest.hexdigest()
 
 
-def generate_report() -> None:
-    key_file = OUT / "report.key"
-    key = report_inputs_key()
-    outputs = [OUT / f"report.{lang}.html" for lang in LANGUAGES]
+def run_generator(name: str, script: Path, folders: tuple[str, ...], outputs: list[Path]) -> None:
+    """Run `script` OUT unless its inputs are unchanged since its outputs were made."""
+    key_file = OUT / f"{script.stem}.key"
+    key = inputs_key(script, folders)
     if key_file.exists() and key_file.read_text() == key and all(p.exists() for p in outputs):
         return
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_DOCS_URL"}
     error = ""
     try:
         proc = subprocess.run(
-            [sys.executable, str(REPORT_SCRIPT), str(OUT)],
+            [sys.executable, str(script), str(OUT)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -365,11 +373,11 @@ def generate_report() -> None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         error = str(exc)
     if error:
-        log.warning("could not generate the grader report for the docs: %s", error)
+        log.warning("could not generate the %s for the docs: %s", name, error)
         for path in outputs:
             path.write_text(
                 '<div class="admonition failure"><p class="admonition-title">'
-                "The grader report could not be generated at build time</p>"
+                f"The {html.escape(name)} could not be generated at build time</p>"
                 f"<pre>{html.escape(error)}</pre></div>\n",
                 encoding="utf-8",
             )
@@ -378,7 +386,33 @@ def generate_report() -> None:
     key_file.write_text(key)
 
 
+def generate_report() -> None:
+    run_generator(
+        "grader report",
+        REPORT_SCRIPT,
+        ("tests/submissions/04-recv-is-message",),
+        [OUT / f"report.{lang}.html" for lang in LANGUAGES],
+    )
+
+
+def generate_watch_screens() -> None:
+    """Watch mode and the course overview, from a real session (watch_screens.py)."""
+    run_generator(
+        "watch mode screens",
+        WATCH_SCRIPT,
+        (
+            "solutions/01",
+            "solutions/02",
+            "tests/submissions/03-echo-only",
+            "tests/submissions/04-syntax-error",
+            "tests/submissions/04-recv-is-message",
+        ),
+        [OUT / f"{name}.{lang}.html" for name in ("watch", "overview") for lang in LANGUAGES],
+    )
+
+
 def on_pre_build(config: Any) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     generate_reference()
     generate_report()
+    generate_watch_screens()
