@@ -64,6 +64,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import autograder
 from autograder import similarity
+from autograder.atomic_file import write_text_atomically
 from autograder.i18n import LANGUAGES, default_language
 from autograder.jobs import BatchError, Job, find_jobs
 from autograder.lessons import rubric_for_lesson
@@ -101,13 +102,6 @@ def records_dir(gradebook: Path) -> Path:
 
 def record_path(gradebook: Path, job: Job) -> Path:
     return records_dir(gradebook) / f"{job.key}.json"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def load_record(gradebook: Path, job: Job) -> Record | None:
@@ -201,7 +195,7 @@ def write_gradebook(
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    write_atomically(gradebook, buffer.getvalue())
+    write_text_atomically(gradebook, buffer.getvalue())
 
 
 # --- isolation between concurrent gradings ---------------------------------------------------
@@ -432,7 +426,7 @@ class Batch:
                     record.message = f"batch: could not run the grader: {exc!r}"
                 if record is None:
                     return
-                write_atomically(
+                write_text_atomically(
                     record_path(self.settings.gradebook, job),
                     json.dumps(record.as_dict(), ensure_ascii=False, indent=1) + "\n",
                 )

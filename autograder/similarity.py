@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.atomic_file import write_text_atomically
 from autograder.i18n import LANGUAGES, Text, default_language
 
 EXIT_DONE, EXIT_ERROR = 0, 2
@@ -827,9 +828,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def write_report(comparisons: list[Comparison], output: Path, lang: str, top: int) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    temporary.write_text(render_html(comparisons, lang, top), encoding="utf-8")
-    os.replace(temporary, output)
+    write_text_atomically(output, render_html(comparisons, lang, top))
 
 
 def main(argv: list[str] | None = None) -> int:
