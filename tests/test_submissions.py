@@ -81,8 +81,61 @@ def test_submission_gets_its_verdicts(folder: Path) -> None:
         assert actual == points, f"{folder.name}: {check_id} earned {actual}, expected {points}"
     if "implementation" in expected:
         assert report["implementation"] == expected["implementation"]
+    assert_hint_words(folder.name, expected, report)
     assert code == expected["exit_code"], f"{folder.name}: exit {code}, score {report['score']}"
     assert elapsed < expected.get("max_seconds", 60), f"{folder.name}: took {elapsed:.1f}s"
+
+
+def assert_hint_words(name: str, expected: dict, report: dict) -> None:
+    """The optional word tables of expected.toml, on the English JSON report: the evidence
+    a failed check must name (`hint_says`: in its message, expected, received or hint),
+    the false claim its hint must not make (`hint_not_says`), and words no field of the
+    report may contain (`report_not_says.en`, e.g. the grader's own file names)."""
+    checks = {c["id"]: c for c in report["checks"]}
+    for check_id, phrases in expected.get("hint_says", {}).items():
+        check = checks[check_id]
+        said = " ".join(
+            str(check.get(k) or "") for k in ("message", "expected", "received", "hint")
+        )
+        missing = [p for p in phrases if p.casefold() not in said.casefold()]
+        assert not missing, f"{name}: {check_id} does not name {missing}: {said}"
+    for check_id, phrases in expected.get("hint_not_says", {}).items():
+        hint = checks[check_id].get("hint") or ""
+        wrong = [p for p in phrases if p.casefold() in hint.casefold()]
+        assert not wrong, f"{name}: {check_id}'s hint still says {wrong}: {hint}"
+    whole = json.dumps(report, ensure_ascii=False)
+    wrong = [p for p in expected.get("report_not_says", {}).get("en", []) if p in whole]
+    assert not wrong, f"{name}: the report contains {wrong}"
+
+
+def has_russian_words(folder: Path) -> bool:
+    expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+    return "ru" in expected.get("report_says", {}) or "ru" in expected.get("report_not_says", {})
+
+
+RUSSIAN_WORDS = [p for p in SUBMISSIONS if has_russian_words(p)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", RUSSIAN_WORDS, ids=[p.name for p in RUSSIAN_WORDS])
+def test_russian_report_words(folder: Path) -> None:
+    """The Russian terminal report says what it should in Russian (`report_says.ru`) and
+    none of the wrong words (`report_not_says.ru`: an untranslated role, a clumsy phrase)."""
+    expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", str(folder), "--lang", "ru"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=180,
+        check=False,
+    )
+    text = proc.stdout
+    assert text.strip(), f"no report on stdout; stderr:\n{proc.stderr}"
+    missing = [p for p in expected.get("report_says", {}).get("ru", []) if p not in text]
+    wrong = [p for p in expected.get("report_not_says", {}).get("ru", []) if p in text]
+    assert not missing and not wrong, f"{folder.name}: missing {missing}, wrong {wrong}"
 
 
 def test_every_submission_names_every_check() -> None:
