@@ -5,7 +5,7 @@ the program's own copy and a read-only runtime, nothing survives the namespace).
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import os
 import queue
 import shutil
@@ -107,10 +107,11 @@ class NamespaceSandbox(Sandbox):
                 [
                     *_unshare_prefix(),
                     sys.executable,
-                    "-I",
+                    "-I",  # isolated: no PYTHONPATH, no user site, not the current folder
+                    "-S",  # nor site-packages: the jail is standard library only (20 ms less)
                     str(JAIL),
                     str(theirs.fileno()),
-                    json.dumps(config),
+                    marshal.dumps(config).hex(),
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -143,7 +144,7 @@ class NamespaceSandbox(Sandbox):
                 self.exited.set()
                 self._replies.put(({"ok": False, "error": "sandbox closed"}, []))
                 return
-            message = json.loads(data)
+            message = marshal.loads(data)
             event = message.get("event")
             if event == "ready":
                 self.private_root = bool(message.get("private_root"))
@@ -160,7 +161,7 @@ class NamespaceSandbox(Sandbox):
     def _request(self, message: dict, timeout: float = 10.0) -> tuple[dict, list[int]]:
         with self._request_lock:
             try:
-                self._control.send(json.dumps(message).encode())
+                self._control.send(marshal.dumps(message))
                 reply, fds = self._replies.get(timeout=timeout)
             except (OSError, queue.Empty) as exc:
                 raise SandboxError(f"sandbox did not answer {message['op']!r}: {exc}") from exc
