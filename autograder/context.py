@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from autograder.hints.common import TCP_SERVER, ServerHints
-from autograder.i18n import Text
+from autograder.i18n import Text, to_whom
 from autograder.launch import Launcher
 from autograder.peers import TcpPeer
 from autograder.programs.console import EXPECT_TIMEOUT
@@ -113,10 +113,11 @@ class CheckContext(Launcher):
             if peer.received_bytes == 0 and nothing_hint is not None:
                 hint = nothing_hint
             came = peer.received_since_mark()
+            whom = to_whom(peer.name)
             self.fail(
                 Text(
-                    f"к {peer.name} не пришло ожидаемое" + quiet_reason(quiet, timeout).ru,
-                    f"what {peer.name} expected did not come" + quiet_reason(quiet, timeout).en,
+                    f"к {whom.ru} не пришло ожидаемое" + quiet_reason(quiet, timeout).ru,
+                    f"what {whom.en} expected did not come" + quiet_reason(quiet, timeout).en,
                 ),
                 expected,
                 excerpt(came) if came else None,

@@ -61,7 +61,7 @@ MESSAGES: dict[str, Text] = {
     "client_stdout": Text("Вывод клиента (последние строки)", "Client output (last lines)"),
     "client_stderr": Text("stderr клиента (последние строки)", "Client stderr (last lines)"),
     "hint": Text("Вероятная ошибка", "Likely bug"),
-    "also_failed": Text("Не прошло и", "Also failed"),
+    "also_failed": Text("Также не прошло", "Also failed"),
     "more": Text("Подробнее", "Read more"),
     "skipped_because": Text(
         "пропущена: не прошла проверка «{parent}»", "skipped: check '{parent}' failed"
@@ -78,3 +78,16 @@ MESSAGES: dict[str, Text] = {
 def tr(key: str, lang: str, **values: object) -> str:
     text = MESSAGES[key]
     return text(lang).format(**values) if values else text(lang)
+
+
+# The grader's own roles, as a message names them ("к серверу", "the server"); users' names
+# ("bob") stay as they are.
+ROLES = {
+    "server": (Text("серверу", "the server"), Text("сервер", "the server")),
+    "client": (Text("клиенту", "the client"), Text("клиент", "the client")),
+}
+
+
+def to_whom(name: str) -> Text:
+    """`name` as the one something comes to: "к серверу" / "what the server ..."."""
+    return ROLES[name][0] if name in ROLES else Text(name, name)

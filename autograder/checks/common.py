@@ -124,14 +124,16 @@ def static_requirements(
         ("server", ctx.submission.server, ctx.submission.server_facts, server_modules),
         ("client", ctx.submission.client, ctx.submission.client_facts, client_modules),
     ]
-    missing = []
+    missing: list[Text] = []
     for role, path, facts, modules in wanted:
         if not modules:
             continue
         if path is None:
             if role in ctx.submission.unusable:  # a link out, a FIFO: never read
                 raise ctx.submission.missing(role, Text("", ""))
-            missing.append(f"{'/'.join(modules)} (no file)")
+            missing.append(
+                Text(f"{'/'.join(modules)} (нет файла)", f"{'/'.join(modules)} (no file)")
+            )
             continue
         problem = ctx.submission.syntax.get(path.name)
         if problem is not None:  # as the student's interpreter sees it
@@ -149,12 +151,17 @@ def static_requirements(
             # The student's Python compiles it but the grader's cannot (an older grader):
             # the import lines still say enough.
             found = set(IMPORT_LINE.findall(facts.text))
-        missing += [f"{path.name}: {m}" for m in modules if m not in found]
+        missing += [
+            Text(f"{path.name}: {m}", f"{path.name}: {m}") for m in modules if m not in found
+        ]
     if missing:
         wanted_modules = ", ".join(dict.fromkeys(server_modules + client_modules))
         ctx.fail(
             Text("не импортируются нужные модули", "required modules are not imported"),
             Text("import " + wanted_modules, "import " + wanted_modules),
-            "; ".join(missing),
+            Text(
+                "нет: " + "; ".join(m.ru for m in missing),
+                "missing: " + "; ".join(m.en for m in missing),
+            ),
             hint,
         )

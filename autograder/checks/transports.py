@@ -106,12 +106,19 @@ class Transport:
             came = receiver.received_since_mark()
             likely = missing_hint(sender, receiver, text, self.hints.delivery, hint, require_name)
             unit = self.unit
+            what = Text(
+                f"до {receiver.name} не дошло сообщение {sender.name}",
+                f"{receiver.name} did not get {sender.name}'s message",
+            )
+            if likely is self.hints.delivery.no_name:  # the text came, its author's name not
+                what = Text(
+                    f"к {receiver.name} текст {sender.name} пришёл без имени автора",
+                    f"{receiver.name} got {sender.name}'s text without the author's name",
+                )
             ctx.fail(
                 Text(
-                    f"до {receiver.name} не дошло сообщение {sender.name}"
-                    + quiet_reason(quiet, timeout).ru,
-                    f"{receiver.name} did not get {sender.name}'s message"
-                    + quiet_reason(quiet, timeout).en,
+                    what.ru + quiet_reason(quiet, timeout).ru,
+                    what.en + quiet_reason(quiet, timeout).en,
                 ),
                 Text(
                     f'у {receiver.name} {unit.ru} с "{sender.name}" и "{text}"'
