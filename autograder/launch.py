@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
+import platform
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.hints.common import NO_CLIENT_FILE, NOT_LISTENING, TCP_SERVER, ServerHints
+from autograder.hints.common import (
+    NO_CLIENT_FILE,
+    NOT_LISTENING,
+    TCP_SERVER,
+    ServerHints,
+    input_at_start_hint,
+    start_hint,
+)
 from autograder.i18n import Text
 from autograder.netstat import SocketEntry
 from autograder.peers import UdpPeer
@@ -34,7 +43,7 @@ from autograder.sandbox import (
     minimal_environment,
 )
 from autograder.session import Session
-from autograder.source import SyntaxProblem
+from autograder.source import SyntaxProblem, python_version
 from autograder.submission import Submission
 from autograder.verdicts import CheckFailed, ProgramFailed
 
@@ -62,6 +71,12 @@ class Launcher(Session):
     server_hints: ServerHints = TCP_SERVER
 
     # --- programs ----------------------------------------------------------------------
+    @property
+    def python(self) -> str:
+        """The interpreter that runs the student's programs, as a hint names it."""
+        version = python_version(self.factory.python)
+        return f"{self.factory.python} ({version})" if version else self.factory.python
+
     def _program_argv(self, path: Path, box: Sandbox) -> list[str]:
         relative = path.relative_to(self.submission.path)
         argv = [self.factory.python, "-u", str(relative)]
@@ -99,7 +114,9 @@ class Launcher(Session):
             self.transcript.add("grader", Text(f"запускаем {path.name}", f"start {path.name}"))
             box.start(self._program_argv(path, box), minimal_environment(box.home))
             try:
-                entry = wait_listening(box, protocol, syntax=problem, hints=self.server_hints)
+                entry = wait_listening(
+                    box, protocol, syntax=problem, hints=self.server_hints, python=self.python
+                )
             except CheckFailed:
                 taken = shared_host and "Address already in use" in box.stderr_text()
                 if probe or not taken or time.monotonic() > deadline:
@@ -124,6 +141,8 @@ class Launcher(Session):
                 continue
             if not probe:
                 self.factory.port_known = True
+            if entry.local_port not in self.submission.seen_ports:
+                self.submission.seen_ports.append(entry.local_port)
             if not shared_host or entry.local_port == box.port or probe:
                 break
             self.factory.fixed_port = entry.local_port
@@ -253,6 +272,7 @@ class Launcher(Session):
         )
         box.start(self._program_argv(path, box), minimal_environment(box.home))
         program = ClientProgram(self, box, listeners, ports)
+        program.python = self.python
         self._client = program
         # A client that waits for its own server's handshake word ("NICK") before it sends
         # the nickname gets exactly that word; any other client gets an ordinary prompt.
@@ -274,7 +294,9 @@ class Launcher(Session):
             ),
         )
         box.start(self._program_argv(path, box), minimal_environment(box.home))
-        return UdpClientProgram(self, box, sockets, ports)
+        program = UdpClientProgram(self, box, sockets, ports)
+        program.python = self.python
+        return program
 
     # --- teardown ----------------------------------------------------------------------
     def _lock_ports(self, ports: list[int], timeout: float = PORT_WAIT) -> list[int]:
@@ -342,9 +364,12 @@ def wait_listening(
     timeout: float = READY_TIMEOUT,
     syntax: SyntaxProblem | None = None,
     hints: ServerHints = TCP_SERVER,
+    python: str = "",
 ) -> SocketEntry:
-    """Wait until the program has a listening TCP (or bound UDP) socket; never connects."""
+    """Wait until the program has a listening TCP (or bound UDP) socket; never connects.
+    `python`: the interpreter that runs it, as a hint names it ("/usr/bin/python3 3.11")."""
     start = time.monotonic()
+    stdin_closed = False
     deadline = start + timeout
     last_cpu: float | None = None
     while True:
@@ -353,14 +378,23 @@ def wait_listening(
             preferred = [e for e in entries if e.local_port in (box.port, 9090)]
             return (preferred or entries)[0]
         if box.exited.is_set():
+            stderr, stdout = box.stderr_text(), box.stdout_text()
+            asked = start_hint(box.exit_status, stderr, stdout, "server", python)
             raise ProgramFailed(
                 Text(
                     f"сервер завершился при запуске (код {box.exit_status})",
                     f"the server exited while starting (status {box.exit_status})",
                 ),
-                hint=hints.startup(box.exit_status, box.stderr_text(), syntax),
+                hint=asked or hints.startup(box.exit_status, stderr, syntax),
             )
         now = time.monotonic()
+        if not stdin_closed and now - start > STDIN_GRACE and reading_stdin(box):
+            # Asleep in input() before it listens: nobody will type. Closing its input
+            # makes input() raise EOFError, whose traceback names the line.
+            stdin_closed = True
+            box.close_stdin()
+            deadline = max(deadline, now + 1.0)
+            continue
         if now > deadline:
             cpu = box.cpu_seconds()
             busy = cpu > timeout * 0.5
@@ -382,9 +416,42 @@ def wait_listening(
                     f"the server did not start listening within {timeout:.0f}s"
                     + (f" (busy computing: {cpu:.1f}s of CPU)" if busy else ""),
                 ),
-                hint=NOT_LISTENING,
+                hint=input_at_start_hint(None) if stdin_closed else NOT_LISTENING,
             )
         time.sleep(0.005)
+
+
+# The read() system call's number, by machine: a thread asleep in it on descriptor 0 waits
+# for its standard input (input(), sys.stdin.readline()).
+READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
+STDIN_GRACE = 0.3  # seconds a program may read its input at start before it is judged
+
+
+def reading_stdin(box: Sandbox) -> bool:
+    """Is every thread of the program asleep, one of them in read() of its standard input?
+    (from /proc/PID/task/TID/stat and syscall; False where they cannot be read)"""
+    if READ_SYSCALL is None:
+        return False
+    on_stdin = False
+    for pid in box.process_ids():
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            task = f"/proc/{pid}/task/{tid}"
+            try:
+                with open(f"{task}/stat") as f:
+                    stat = f.read()
+                with open(f"{task}/syscall") as f:
+                    fields = f.read().split()
+            except OSError:
+                continue
+            if stat[stat.rindex(")") + 2 :].startswith("R"):
+                return False  # still working
+            if len(fields) > 1 and fields[0] == str(READ_SYSCALL) and int(fields[1], 16) == 0:
+                on_stdin = True
+    return on_stdin
 
 
 def listening_sockets(box: Sandbox, protocol: str) -> list[SocketEntry]:

@@ -79,6 +79,43 @@ def _module_constants(tree: ast.Module) -> dict[str, object]:
     return found
 
 
+# Words a client compares received text with that are not a handshake.
+NOT_HANDSHAKE = {"exit", "quit", "bye", "q", "выход", "/quit", "/exit", ""}
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _name(node: ast.AST) -> str | None:
+    """PORT for `PORT` and for `settings.PORT`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _assignments(tree: ast.Module) -> list[tuple[str, ast.expr]]:
+    """(name, value) of every `NAME = value` (and `obj.NAME = value`) in the source."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            name = _name(target)
+            if name:
+                found.append((name, value))
+    return found
+
+
 def _binds_port_zero(tree: ast.Module, constants: dict[str, object]) -> bool:
     for node in ast.walk(tree):
         if (
@@ -102,8 +139,56 @@ def _binds_port_zero(tree: ast.Module, constants: dict[str, object]) -> bool:
     return False
 
 
+def _received_names(tree: ast.Module) -> set[str]:
+    """Names given what recv() returned (word = sock.recv(1024).decode().strip())."""
+    return {
+        name
+        for name, value in _assignments(tree)
+        if any(
+            isinstance(c, ast.Call) and _called(c) in {"recv", "recvfrom"} for c in ast.walk(value)
+        )
+    }
+
+
+def _answered_words(tree: ast.Module) -> list[str]:
+    """Words the program waits to receive before it answers: `if word == 'регистрация':`
+    on what recv() returned, with input() or a send in its body (its own handshake)."""
+    received = _received_names(tree)
+    words: list[str] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)):
+            continue
+        test = node.test
+        if not any(isinstance(op, ast.Eq) for op in test.ops):
+            continue
+        sides = [test.left, *test.comparators]
+        from_recv = any(
+            (isinstance(side, ast.Name) and side.id in received)
+            or any(isinstance(c, ast.Call) and _called(c) == "recv" for c in ast.walk(side))
+            for side in sides
+        )
+        answers = any(
+            isinstance(c, ast.Call) and _called(c) in {"input", "send", "sendall"}
+            for statement in node.body
+            for c in ast.walk(statement)
+        )
+        if not (from_recv and answers):
+            continue
+        for side in sides:
+            if (
+                isinstance(side, ast.Constant)
+                and isinstance(side.value, str)
+                and side.value.strip().casefold() not in NOT_HANDSHAKE
+                and len(side.value) <= 40
+                and side.value not in words
+            ):
+                words.append(side.value)
+    return words
+
+
 def _handshake_words(tree: ast.Module) -> list[str]:
-    """String literals the program compares received text with, that ask for a nickname."""
+    """String literals the program compares received text with, that ask for a nickname
+    (or that it waits for before it answers at all)."""
     words = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare) and any(
@@ -118,7 +203,153 @@ def _handshake_words(tree: ast.Module) -> list[str]:
                     and side.value not in words
                 ):
                     words.append(side.value)
+    words += [w for w in _answered_words(tree) if w not in words]
     return words
+
+
+# Calls whose address argument holds a port: bind((HOST, PORT)), connect(ADDR), sendto(b, ADDR).
+PORT_CALLS = {"bind", "connect", "connect_ex", "sendto", "create_connection", "create_server"}
+# Calls whose numbers are sizes, counts or times, never ports: recv(1024), listen(5).
+NOT_PORT_CALLS = {
+    "recv",
+    "recvfrom",
+    "recv_into",
+    "recvfrom_into",
+    "recvmsg",
+    "read",
+    "readline",
+    "listen",
+    "sleep",
+    "settimeout",
+    "setsockopt",
+    "range",
+    "join",
+    "wait",
+}
+PORT_NAME = re.compile(r"port", re.IGNORECASE)
+
+
+@dataclass
+class _PortUse:
+    """How a program's numbers are used: which are ports, which surely are not."""
+
+    port_names: set[str] = field(default_factory=set)  # names used where a port goes
+    port_nodes: set[int] = field(default_factory=set)  # ids of literals where a port goes
+    other_names: set[str] = field(default_factory=set)  # names given to recv(), listen()...
+    other_nodes: set[int] = field(default_factory=set)  # ids of literals given to them
+
+
+def _values(node: ast.AST) -> list[ast.Constant]:
+    """The literals an expression may evaluate to: PORT or 9090, int("5050"); not an
+    index (sys.argv[1]) or a comparison's operand (len(sys.argv) > 2)."""
+    if isinstance(node, ast.Constant):
+        return [node]
+    if isinstance(node, (ast.Subscript, ast.Compare)):
+        return []
+    if isinstance(node, ast.IfExp):
+        return _values(node.body) + _values(node.orelse)
+    return [c for child in ast.iter_child_nodes(node) for c in _values(child)]
+
+
+def _port_use(tree: ast.Module) -> _PortUse:
+    use = _PortUse()
+    assigned = _assignments(tree)
+    addresses: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = _called(node)
+        if called in PORT_CALLS and node.args:
+            at = 1 if called == "sendto" and len(node.args) > 1 else 0
+            addresses.append(node.args[at])
+        elif called in NOT_PORT_CALLS:
+            for arg in node.args:
+                if isinstance(arg, ast.Constant):
+                    use.other_nodes.add(id(arg))
+                elif _name(arg):
+                    use.other_names.add(str(_name(arg)))
+    for address in list(addresses):  # ADDR = (HOST, PORT); connect(ADDR)
+        if _name(address):
+            addresses += [
+                v for n, v in assigned if n == _name(address) and isinstance(v, ast.Tuple)
+            ]
+    for address in addresses:
+        if isinstance(address, ast.Tuple) and len(address.elts) >= 2:
+            port = address.elts[1]  # PORT, int(PORT), PORT or 9090, 9090
+            use.port_nodes |= {id(c) for c in _values(port)}
+            use.port_names |= {
+                str(_name(n)) for n in ast.walk(port) if isinstance(n, (ast.Name, ast.Attribute))
+            }
+    for name, value in assigned:
+        if name in use.port_names or PORT_NAME.search(name):
+            use.port_names.add(name)
+            use.port_nodes |= {id(c) for c in _values(value)}
+        elif name in use.other_names:
+            use.other_nodes |= {id(c) for c in ast.walk(value) if isinstance(c, ast.Constant)}
+    return use
+
+
+def _any_port(value: object) -> int | None:
+    """A number that is a port when the code uses it as one (below 1024 too)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 0 < value < 65536 else None
+
+
+def _ports(tree: ast.Module, use: _PortUse) -> list[int]:
+    """The numbers used as ports, in source order: every literal where a port goes (below
+    1024 too), and any other port-sized literal not given to recv(), listen() and the like."""
+    ports: list[int] = []
+    constants = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Constant)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for node in constants:
+        if id(node) in use.port_nodes:
+            port = _any_port(node.value)
+        elif id(node) in use.other_nodes:
+            port = None
+        else:
+            port = _literal_port(node.value)
+        if port is not None and port not in ports:
+            ports.append(port)
+    return ports
+
+
+def _local_modules(tree: ast.Module, folder: Path) -> list[Path]:
+    """The submission's own modules the program imports (config.py, settings.py): plain
+    files in its folder, never a link out of it."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module.split(".")[0])
+    found = []
+    for name in dict.fromkeys(names):
+        candidate = folder / f"{name}.py"
+        if not candidate.is_symlink() and candidate.is_file():
+            found.append(candidate)
+    return found
+
+
+def _module_ports(path: Path, wanted: set[str]) -> list[int]:
+    """Ports an imported module of the submission defines: its literals assigned to a
+    name the importer uses as a port, or whose name says port (PORT, SERVER_PORT)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    ports: list[int] = []
+    for name, value in _assignments(tree):
+        if name in wanted or PORT_NAME.search(name):
+            for constant in _values(value):
+                port = _any_port(constant.value)
+                if port is not None and port not in ports:
+                    ports.append(port)
+    return ports
 
 
 def scan_source(path: Path | None) -> SourceFacts:
@@ -151,12 +382,16 @@ def scan_source(path: Path | None) -> SourceFacts:
     )
     for node in constants_in_order:
         if isinstance(node, ast.Constant):
-            port = _literal_port(node.value)
-            if port is not None and port not in facts.ports:
-                facts.ports.append(port)
             address = _literal_address(node.value)
             if address is not None and address not in facts.addresses:
                 facts.addresses.append(address)
+    use = _port_use(tree)
+    facts.ports = _ports(tree, use)
+    for module in _local_modules(tree, path.parent):
+        if module.name != path.name:
+            facts.ports += [
+                p for p in _module_ports(module, use.port_names) if p not in facts.ports
+            ]
     facts.ports = facts.ports[:MAX_PORTS]
     facts.binds_port_zero = _binds_port_zero(tree, constants)
     facts.handshake_words = _handshake_words(tree)

@@ -24,6 +24,8 @@ class Submission:
     # Why a program the student meant cannot be used, by role ("server", "client"): a
     # link out of the submission, a FIFO, a folder (see submission_copy).
     unusable: dict[str, Text] = field(default_factory=dict)
+    # Ports the student's own server was seen listening on (filled as checks start it).
+    seen_ports: list[int] = field(default_factory=list)
 
     def missing(self, role: str, default: Text, hint: Hint | None = None) -> StudentProgramMissing:
         """The failure of a check that needs the program `role` when there is none."""
@@ -34,8 +36,10 @@ class Submission:
 
     def client_ports(self) -> list[int]:
         """Where the student's client may connect: the course's ports, then the ports its
-        own source and its own server's source name (a client meets its own server)."""
+        own source and its own server's source name, and where its server was seen
+        listening (a client meets its own server)."""
         ports = [9090, 9091, *self.client_facts.ports, *self.server_facts.ports]
+        ports += self.seen_ports
         return list(dict.fromkeys(ports))[: MAX_PORTS + 2]
 
     def handshake(self) -> str | None:

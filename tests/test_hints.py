@@ -151,3 +151,108 @@ def test_first_match_needs_every_clue_of_a_row() -> None:
     assert common.first_match(table, "alpha beta", DEFAULT) is common.PORT_IN_USE
     assert common.first_match(table, "alpha", DEFAULT) is common.BIND_ADDRESS
     assert common.first_match(table, "beta", DEFAULT) is DEFAULT
+
+
+def _traceback(file: str, line: int, code: str, last: str) -> str:
+    return (
+        "Traceback (most recent call last):\n"
+        f'  File "{file}", line {line}, in <module>\n    {code}\n'
+        '  File "/usr/lib/python3.11/socket.py", line 9, in x\n    pass\n'
+        f"{last}\n"
+    )
+
+
+def test_a_crash_is_read_as_its_last_exception_and_the_students_line() -> None:
+    stderr = "noise\n" + _traceback("server.py", 5, "PORT = int(sys.argv[1])", "IndexError: list")
+    crash = common.last_crash(stderr)
+    assert crash == common.Crash("IndexError", "list", "server.py", 5, "PORT = int(sys.argv[1])")
+    assert common.last_crash("no traceback here") is None
+
+
+START_CASES = [
+    # (status, stderr, stdout, role, anchor or None, words the English hint must hold)
+    (
+        1,
+        _traceback(
+            "server.py",
+            3,
+            "from loguru import logger",
+            "ModuleNotFoundError: No module named 'loguru'",
+        ),
+        "",
+        "server",
+        "third-party-module",
+        ["loguru", "/usr/bin/python3 (3.11.2)", "logging"],
+    ),
+    (
+        1,
+        _traceback("client.py", 3, "import config", "ModuleNotFoundError: No module named 'json'"),
+        "",
+        "client",
+        None,
+        [],
+    ),
+    (
+        1,
+        _traceback(
+            "client.py", 5, "PORT = int(sys.argv[1])", "IndexError: list index out of range"
+        ),
+        "",
+        "client",
+        "needs-arguments",
+        ["client.py, line 5", "The client"],
+    ),
+    (1, "", "Usage: python client.py <host> <port>\n", "client", "needs-arguments", ["Usage"]),
+    (0, "", "Usage: python client.py <host> <port>\n", "client", None, []),
+    (
+        1,
+        _traceback(
+            "server.py",
+            20,
+            "server.bind((HOST, PORT))",
+            "PermissionError: [Errno 13] Permission denied",
+        ),
+        "",
+        "server",
+        "port-below-1024",
+        ["below 1024", "server.py, line 20"],
+    ),
+    (
+        1,
+        _traceback("server.py", 5, "HOST = input('IP: ')", "EOFError: EOF when reading a line"),
+        "IP: ",
+        "server",
+        "listen",
+        ["line 5", "input()"],
+    ),
+    (
+        1,
+        _traceback("server.py", 9, "x = 1 / 0", "ZeroDivisionError: division by zero"),
+        "",
+        "server",
+        None,
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("status", "stderr", "stdout", "role", "anchor", "words"), START_CASES)
+def test_a_start_failure_is_named_from_the_programs_own_output(
+    status: int, stderr: str, stdout: str, role: str, anchor: str | None, words: list[str]
+) -> None:
+    hint = common.start_hint(status, stderr, stdout, role, "/usr/bin/python3 (3.11.2)")
+    assert (hint.anchor if hint else None) == anchor
+    for word in words:
+        assert hint is not None and word in hint.text.en
+
+
+def test_a_silent_client_is_promised_a_traceback_only_when_there_is_one() -> None:
+    with_traceback = _traceback("client.py", 9, "s.connect(x)", "ConnectionRefusedError: no")
+    assert common.client_silent_hint(common.CLIENT_NO_CONNECT, 1, with_traceback, "") is (
+        common.CLIENT_NO_CONNECT
+    )
+    quiet = common.client_silent_hint(common.CLIENT_NO_CONNECT, None, "", "")
+    assert "traceback" not in quiet.text.en and "Трассировка" not in quiet.text.ru
+    assert quiet.anchor == common.CLIENT_NO_CONNECT.anchor
+    usage = common.client_silent_hint(common.CLIENT_NO_CONNECT, 1, "", "usage: client.py PORT")
+    assert usage.anchor == "needs-arguments" and "traceback" not in usage.text.en

@@ -22,8 +22,41 @@ def test_port_literals_are_found_in_tuples_constants_and_strings(tmp_path: Path)
     )
     facts = scan_source(path)
     assert facts.ports[:3] == [8080, 44455, 9091]
-    assert 1024 in facts.ports  # harmless: one more listener in a private namespace
+    assert 1024 not in facts.ports  # recv()'s buffer size is not a port
     assert 80 not in scan_source(write(tmp_path, "x = 80\n", "b.py")).ports
+
+
+def test_only_numbers_used_as_ports_count_below_1024_too(tmp_path: Path) -> None:
+    source = (
+        "import sys\nPORT = 777\nBUFFER = 1024\nsock.bind(('', PORT))\n"
+        "sock.connect(('example', 80))\nsock.listen(2048)\ndata = sock.recv(BUFFER)\n"
+        "ARGV_PORT = int(sys.argv[1])\n"
+    )
+    assert scan_source(write(tmp_path, source)).ports == [777, 80]
+
+
+def test_ports_come_from_the_submissions_own_modules_it_imports(tmp_path: Path) -> None:
+    write(tmp_path, "HOST = '127.0.0.1'\nPORT = 5050\nBUFFER = 1024\n", "config.py")
+    write(tmp_path, "SERVER_ADDR = 12345\n", "settings.py")
+    client = write(
+        tmp_path,
+        "import settings\nfrom config import HOST, PORT, BUFFER\n"
+        "sock.connect((HOST, PORT))\nsock.connect(('h', settings.SERVER_ADDR))\n"
+        "sock.recv(BUFFER)\n",
+        "client.py",
+    )
+    assert scan_source(client).ports == [12345, 5050]  # in import order
+
+
+def test_a_link_out_of_the_folder_is_not_read_for_ports(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "config.py").write_text("PORT = 5050\n")
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "config.py").symlink_to(outside / "config.py")
+    client = write(folder, "from config import PORT\nsock.connect(('h', PORT))\n", "client.py")
+    assert scan_source(client).ports == []
 
 
 def test_lan_addresses_are_found_but_loopback_and_any_are_not(tmp_path: Path) -> None:
@@ -42,6 +75,17 @@ def test_a_handshake_word_the_client_waits_for_is_found(tmp_path: Path) -> None:
         "elif msg == 'exit':\n    pass\n",
     )
     assert scan_source(path).handshake_words == ["NICK"]
+
+
+def test_a_word_the_client_waits_for_before_it_answers_is_a_handshake(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "while True:\n    word = sock.recv(1024).decode().strip()\n"
+        "    if word == 'регистрация':\n        name = input()\n        sock.sendall(name.encode())\n"
+        "        break\n    if word == 'exit':\n        sock.send(b'bye')\n"
+        "line = input()\nif line == 'hello':\n    sock.send(b'x')\n",
+    )
+    assert scan_source(path).handshake_words == ["регистрация"]
 
 
 def test_binding_port_zero_directly_or_through_a_constant_is_random(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ stderr: tested in tests/test_hints.py.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -341,3 +342,202 @@ class ChatHints:
     client_no_send: Hint
     client_no_receiver: Hint
     client_no_exit: Hint
+
+
+# --- why a program ended (or waits) before it did anything: server and client alike -----
+@dataclass(frozen=True)
+class Crash:
+    """The last exception of a program's stderr, and the student's line it came from."""
+
+    exception: str  # "IndexError"
+    message: str  # "list index out of range"
+    filename: str | None  # the student's file of the innermost own frame ("server.py")
+    lineno: int | None
+    line: str  # that line's source, as the traceback shows it
+
+
+FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
+EXCEPTION_LINE = re.compile(
+    r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s?(.*))?$"
+)
+
+
+def _own_file(path: str) -> bool:
+    """A frame of the student's program, not of Python's library or the interpreter."""
+    return not (path.startswith("<") or "/lib/python" in path or "site-packages" in path)
+
+
+def last_crash(stderr: str) -> Crash | None:
+    """The last traceback in `stderr`: its exception and the student's line (None when
+    there is no traceback)."""
+    at = stderr.rfind("Traceback (most recent call last):")
+    if at < 0:
+        return None
+    lines = stderr[at:].splitlines()
+    filename, lineno, code = None, None, ""
+    exception, message = "", ""
+    for n, text in enumerate(lines):
+        frame = FRAME.match(text)
+        if frame and _own_file(frame[1]):
+            filename, lineno = frame[1].rsplit("/", 1)[-1], int(frame[2])
+            following = lines[n + 1] if n + 1 < len(lines) else ""
+            code = "" if FRAME.match(following) else following.strip()
+        found = EXCEPTION_LINE.match(text)
+        if found and not text.startswith(" "):
+            exception, message = found[1].rsplit(".", 1)[-1], (found[2] or "").strip()
+            break
+    if not exception:
+        return None
+    return Crash(exception, message, filename, lineno, code)
+
+
+def _where(crash: Crash) -> Text:
+    if crash.filename is None or crash.lineno is None:
+        return Text("", "")
+    code = f": {crash.line}" if crash.line else ""
+    return Text(
+        f" ({crash.filename}, строка {crash.lineno}{code})",
+        f" ({crash.filename}, line {crash.lineno}{code})",
+    )
+
+
+# Standard-library stand-ins for the third-party modules students reach for.
+STDLIB_INSTEAD = {
+    "loguru": "logging",
+    "colorama": "print() без цветов / print() without colours",
+    "termcolor": "print() без цветов / print() without colours",
+    "rich": "print()",
+    "dotenv": "os.environ",
+    "requests": "urllib.request",
+}
+
+
+def third_party_module_hint(module: str, python: str, role: str) -> Hint:
+    """A program that imports a module its interpreter does not have."""
+    instead = STDLIB_INSTEAD.get(module, "")
+    ru_instead, en_instead = (instead.split(" / ") + [instead])[:2] if instead else ("", "")
+    ran = python or "Python"
+    return Hint(
+        Text(
+            f"Модуля {module} нет в стандартной библиотеке Python, и его нет в папке "
+            f"решения: автопроверка запускает {ran} без сторонних пакетов, а курс "
+            "использует только стандартную библиотеку. Уберите import "
+            f"{module}" + (f" (вместо него — {ru_instead})" if ru_instead else "") + ".",
+            f"The module {module} is not part of Python's standard library and not in "
+            f"your folder: the grader runs {ran} without third-party packages, and the "
+            f"course uses the standard library only. Remove import {module}"
+            + (f" (use {en_instead} instead)" if en_instead else "")
+            + ".",
+        ),
+        "third-party-module",
+    )
+
+
+def needs_arguments_hint(role: str, crash: Crash | None) -> Hint:
+    """A program that wants command-line arguments the grader does not give."""
+    who = Text("Сервер", "The server") if role == "server" else Text("Клиент", "The client")
+    if crash is not None:
+        seen = Text(
+            f"упал с {crash.exception} на sys.argv{_where(crash).ru}",
+            f"crashed with {crash.exception} on sys.argv{_where(crash).en}",
+        )
+    else:
+        seen = Text(
+            "напечатал, как его запускать (Usage: …), и завершился",
+            "printed how to run it (Usage: …) and exited",
+        )
+    return Hint(
+        Text(
+            f"{who.ru} {seen.ru}: он требует аргументы командной строки, а автопроверка "
+            "запускает его без них (python server.py, python client.py). Если аргументов "
+            "нет, берите значения по умолчанию: 127.0.0.1 и порт 9090.",
+            f"{who.en} {seen.en}: it needs command-line arguments, and the grader runs it "
+            "with none (python server.py, python client.py). When there are none, use "
+            "defaults: 127.0.0.1 and port 9090.",
+        ),
+        "needs-arguments",
+    )
+
+
+def port_below_1024_hint(crash: Crash) -> Hint:
+    """bind() of a port below 1024 by an ordinary user: PermissionError."""
+    return Hint(
+        Text(
+            f"bind() бросил PermissionError{_where(crash).ru}: порты ниже 1024 может "
+            "открывать только root (администратор), а сервер запускается обычным "
+            "пользователем. Возьмите порт от 1024 и выше, например 9090, и тот же в "
+            "клиенте.",
+            f"bind() raised PermissionError{_where(crash).en}: only root (the "
+            "administrator) may listen on a port below 1024, and the server runs as an "
+            "ordinary user. Use a port from 1024 up, say 9090, and the same in the client.",
+        ),
+        "port-below-1024",
+    )
+
+
+def input_at_start_hint(crash: Crash | None) -> Hint:
+    """A server that asks for something with input() before it listens."""
+    where = _where(crash) if crash is not None else Text("", "")
+    return Hint(
+        Text(
+            f"Сервер ждёт ввода с клавиатуры (input()){where.ru} до bind() и listen(): "
+            "автопроверка ничего не набирает, и порт так и не открылся. Возьмите адрес и "
+            "порт без вопросов (127.0.0.1 и 9090, или из --port / CHAT_PORT).",
+            f"The server waits for keyboard input (input()){where.en} before bind() and "
+            "listen(): the grader types nothing, so the port never opened. Take the "
+            "address and port without asking (127.0.0.1 and 9090, or --port / CHAT_PORT).",
+        ),
+        "listen",
+    )
+
+
+USAGE = re.compile(r"^\s*(usage|использование|запуск)\s*:", re.IGNORECASE | re.MULTILINE)
+
+
+def start_hint(
+    status: int | None, stderr: str, stdout: str, role: str, python: str = ""
+) -> Hint | None:
+    """Why a program ended (or stopped) before it listened or connected, when its own
+    output says so: a third-party module, missing command-line arguments, a port below
+    1024, input() at start. None when the evidence does not name one of these."""
+    crash = last_crash(stderr)
+    if crash is not None:
+        if crash.exception == "ModuleNotFoundError":
+            found = re.search(r"No module named '([\w.]+)'", crash.message)
+            module = found[1].split(".")[0] if found else ""
+            if module and module not in sys.stdlib_module_names:
+                return third_party_module_hint(module, python, role)
+        if crash.exception == "IndexError" and "argv" in crash.line:
+            return needs_arguments_hint(role, crash)
+        if crash.exception == "PermissionError" and ".bind(" in crash.line and role == "server":
+            return port_below_1024_hint(crash)
+        if crash.exception == "EOFError" and role == "server":
+            return input_at_start_hint(crash)
+        return None
+    if status not in (None, 0) and USAGE.search(stdout + "\n" + stderr):
+        return needs_arguments_hint(role, None)
+    return None
+
+
+TRACEBACK_BELOW = Text(" Трассировка клиента — ниже.", " The client's traceback is below.")
+
+
+def client_silent_hint(
+    hint: Hint, status: int | None, stderr: str, stdout: str, python: str = ""
+) -> Hint:
+    """Why the student's client never reached the grader's server (`hint`: the usual words
+    for it, CLIENT_NO_CONNECT and its kin): what its own output names first (a module it
+    lacks, arguments it wants), and the traceback promised only when there is one."""
+    if status is not None:
+        asked = start_hint(status, stderr, stdout, "client", python)
+        if asked is not None:
+            return asked
+    if "Traceback (most recent call last)" in stderr:
+        return hint
+    return Hint(
+        Text(
+            hint.text.ru.replace(TRACEBACK_BELOW.ru, ""),
+            hint.text.en.replace(TRACEBACK_BELOW.en, ""),
+        ),
+        hint.anchor,
+    )

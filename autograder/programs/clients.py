@@ -12,7 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from autograder.hints.common import CLIENT_NO_CONNECT, CLIENT_PORT_FALLBACK, UDP_CLIENT_SILENT
+from autograder.hints.common import (
+    CLIENT_NO_CONNECT,
+    CLIENT_PORT_FALLBACK,
+    UDP_CLIENT_SILENT,
+)
 from autograder.i18n import Text
 from autograder.peers import TcpPeer, describe_bytes
 from autograder.programs.console import EXPECT_TIMEOUT, ConsoleProgram
@@ -73,6 +77,8 @@ class ClientProgram(ConsoleProgram):
         conn = self.accept(timeout)
         if conn is None:
             exited = self.box.exited.is_set()
+            if exited:
+                self.drain()  # its traceback or usage line names the cause
             ports = ", ".join(map(str, self.ports))
             if self.box.isolation == "ports":
                 where = Text(
@@ -88,6 +94,7 @@ class ClientProgram(ConsoleProgram):
                     f"one of the ports {ports}",
                 )
                 hint = CLIENT_NO_CONNECT
+            hint = self.silent_hint(hint, exited)
             raise CheckFailed(
                 Text(
                     "клиент не подключился к серверу"
@@ -220,6 +227,9 @@ class UdpClientProgram(ConsoleProgram):
                 f"the ports {ports}",
             )
             hint = UDP_CLIENT_SILENT
+        if exited:
+            self.drain()
+        hint = self.silent_hint(hint, exited)
         raise CheckFailed(
             Text(
                 "клиент не прислал ни одной датаграммы"

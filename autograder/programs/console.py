@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from autograder.hints.common import client_silent_hint
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.server import Server, wait_read
@@ -18,6 +19,7 @@ from autograder.quiescence import Quiescence, settle
 from autograder.sandbox import Sandbox
 from autograder.session import Session
 from autograder.textmatch import clean, excerpt
+from autograder.verdicts import Hint
 
 EXPECT_TIMEOUT = 3.0  # seconds a line gets to be printed (ends early once quiet)
 
@@ -44,6 +46,7 @@ class ConsoleProgram:
         self.peer = peer  # the grader's end of the program's connection, once there is one
         self.port = port  # the program's end of it (its listening port, for a server)
         self.shown_in_report = shown_in_report
+        self.python = ""  # the interpreter that runs it, as a hint names it
 
     @property
     def connection(self) -> TcpPeer:
@@ -120,6 +123,14 @@ class ConsoleProgram:
     def settle(self, quiet: float = 0.1, limit: float = 1.0) -> None:
         """Wait until the program prints nothing new for `quiet` seconds (its banner)."""
         settle(self.printed_bytes, quiet, limit)
+
+    def silent_hint(self, hint: Hint, exited: bool) -> Hint:
+        """Why the program never reached the grader (`hint`: the usual words), from its
+        own output: a module it lacks, arguments it wants (see client_silent_hint)."""
+        status = self.box.exit_status if exited else None
+        return client_silent_hint(
+            hint, status, self.box.stderr_text(), self.box.stdout_text(), self.python
+        )
 
     # --- its state ---------------------------------------------------------------------
     def quiet(self) -> Quiescence:
