@@ -171,6 +171,10 @@ class Launcher(Session):
         )
         return Server(self, box, entry, self.server_hints)
 
+    def retire(self, server: Server) -> None:
+        """Stop a copy of the server started with `launch_server(probe=True)` for good."""
+        self._retire(server.box)
+
     def _retire(self, box: Sandbox) -> None:
         """Stop a program of this check for good, before the check ends."""
         self.factory.release(box)

@@ -38,6 +38,10 @@ class SourceFacts:
     addresses: list[str] = field(default_factory=list)  # IPv4 literals outside 127/8
     handshake_words: list[str] = field(default_factory=list)  # e.g. "NICK"
     binds_port_zero: bool = False  # bind((host, 0)): the kernel picks a random port
+    # The program's own framing instead of the course's lines ("json", "length", "header"):
+    # it parses what recv() returned as JSON, a binary length, or a fixed-size text header.
+    protocol: str | None = None
+    protocol_detail: str = ""  # e.g. "4" (bytes of a length prefix), "10" (of a header)
     parsed: bool = True  # False when the grader's Python could not parse it either
     # The source as read before any student program ran: later reads of the copy could
     # meet whatever a running program put there (a link to a file it may not read).
@@ -139,15 +143,90 @@ def _binds_port_zero(tree: ast.Module, constants: dict[str, object]) -> bool:
     return False
 
 
-def _received_names(tree: ast.Module) -> set[str]:
+RECV_CALLS = {"recv", "recvfrom"}
+
+
+def _receivers(tree: ast.Module) -> set[str]:
+    """recv itself and the program's own functions that return what recv() read
+    (recv_exact(sock, 4))."""
+    found = set(RECV_CALLS)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+            isinstance(c, ast.Call) and _called(c) in RECV_CALLS for c in ast.walk(node)
+        ):
+            found.add(node.name)
+    return found
+
+
+def _received_names(tree: ast.Module, receivers: set[str] = RECV_CALLS) -> set[str]:
     """Names given what recv() returned (word = sock.recv(1024).decode().strip())."""
     return {
         name
         for name, value in _assignments(tree)
-        if any(
-            isinstance(c, ast.Call) and _called(c) in {"recv", "recvfrom"} for c in ast.walk(value)
-        )
+        if any(isinstance(c, ast.Call) and _called(c) in receivers for c in ast.walk(value))
     }
+
+
+def _small_recv_sizes(tree: ast.Module) -> list[int]:
+    """Sizes below 17 bytes given to recv() or to the program's own receiving function
+    (recv(HEADER_LENGTH) with HEADER_LENGTH = 10): a fixed-size header."""
+    constants = {
+        name: value.value
+        for name, value in _assignments(tree)
+        if isinstance(value, ast.Constant) and isinstance(value.value, int)
+    }
+    sizes = []
+    receivers = _receivers(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _called(node) in receivers and node.args:
+            size = node.args[-1] if _called(node) not in RECV_CALLS else node.args[0]
+            value = (
+                size.value
+                if isinstance(size, ast.Constant)
+                else constants.get(size.id)
+                if isinstance(size, ast.Name)
+                else None
+            )
+            if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 16:
+                sizes.append(value)
+    return sizes
+
+
+STRUCT_SIZES = {"B": 1, "H": 2, "I": 4, "L": 4, "Q": 8}
+
+
+def own_protocol(tree: ast.Module) -> tuple[str, str] | None:
+    """The program's own framing, when it parses what it received as something other than
+    text lines: ("json", ""), ("length", "4") for a binary length prefix, ("header", "10")
+    for a fixed-size text header holding the length; None for a line-based program."""
+    receivers = _receivers(tree)
+    received = _received_names(tree, receivers)
+
+    def from_recv(node: ast.AST) -> bool:
+        return any(
+            (isinstance(n, ast.Name) and n.id in received)
+            or (isinstance(n, ast.Call) and _called(n) in receivers)
+            for n in ast.walk(node)
+        )
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args or not from_recv(node.args[-1]):
+            continue
+        called = _called(node)
+        if called == "loads" and _name(getattr(node.func, "value", None) or node.func) == "json":
+            return "json", ""
+        if called in {"unpack", "unpack_from"} or called == "from_bytes":
+            size = ""
+            first = node.args[0]
+            if called != "from_bytes" and isinstance(first, ast.Constant):
+                letters = [c for c in str(first.value) if c in STRUCT_SIZES]
+                size = str(STRUCT_SIZES[letters[0]]) if len(letters) == 1 else ""
+            return "length", size
+        if called == "int":
+            sizes = _small_recv_sizes(tree)
+            if sizes:
+                return "header", str(sizes[0])
+    return None
 
 
 def _answered_words(tree: ast.Module) -> list[str]:
@@ -394,6 +473,9 @@ def scan_source(path: Path | None) -> SourceFacts:
             ]
     facts.ports = facts.ports[:MAX_PORTS]
     facts.binds_port_zero = _binds_port_zero(tree, constants)
+    framing = own_protocol(tree)
+    if framing is not None:
+        facts.protocol, facts.protocol_detail = framing
     facts.handshake_words = _handshake_words(tree)
     return facts
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,11 @@ class Submission:
     unusable: dict[str, Text] = field(default_factory=dict)
     # Ports the student's own server was seen listening on (filled as checks start it).
     seen_ports: list[int] = field(default_factory=list)
+    # Whether the server, whose source frames messages its own way (server_facts.protocol),
+    # refused the course's lines when tried, and what its first user received: decided
+    # once per grading, under the lock (see checks/common.py: own_protocol).
+    lines_refused: tuple[bool, str] | None = None
+    probe_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def missing(self, role: str, default: Text, hint: Hint | None = None) -> StudentProgramMissing:
         """The failure of a check that needs the program `role` when there is none."""

@@ -256,3 +256,22 @@ def test_a_silent_client_is_promised_a_traceback_only_when_there_is_one() -> Non
     assert quiet.anchor == common.CLIENT_NO_CONNECT.anchor
     usage = common.client_silent_hint(common.CLIENT_NO_CONNECT, 1, "", "usage: client.py PORT")
     assert usage.anchor == "needs-arguments" and "traceback" not in usage.text.en
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "words"),
+    [
+        ("json", "", ["JSON objects"]),
+        ("length", "4", ["4-byte binary length"]),
+        ("header", "10", ["10-character header"]),
+    ],
+)
+def test_an_own_protocol_is_named_for_the_server_and_for_the_client(
+    kind: str, detail: str, words: list[str]
+) -> None:
+    server = common.own_protocol_hint(kind, detail, "server")
+    client = common.own_protocol_hint(kind, detail, "client")
+    assert server.anchor == client.anchor == "own-protocol"
+    for word in words:
+        assert word in server.text.en and word in client.text.en
+    assert "The server" in server.text.en and "receiving thread" in client.text.en

@@ -123,3 +123,25 @@ def test_check_syntax_uses_the_given_interpreter_and_names_the_newer_syntax(
         problem = check_syntax(sys.executable, newer)
         assert problem is not None and problem.lineno == 1
         assert problem.accepted_by == "Python 3.12" and problem.feature is not None
+
+
+def test_a_program_that_parses_what_it_receives_speaks_its_own_protocol(tmp_path: Path) -> None:
+    cases = {
+        "data = conn.recv(4096)\npacket = json.loads(data.decode())\n": ("json", ""),
+        "def recv_exact(s, n):\n    return s.recv(n)\n"
+        "head = recv_exact(conn, 4)\n(n,) = struct.unpack('!I', head)\n": ("length", "4"),
+        "HEADER = 10\nh = conn.recv(HEADER)\nsize = int(h.decode().strip())\n": ("header", "10"),
+        # lines, and JSON read from a file, are not a protocol of its own
+        "data = conn.recv(1024)\nfor line in data.split(b'\\n'):\n    n = int(line)\n": None,
+        "history = json.load(open('h.json'))\ndata = conn.recv(1024)\n": None,
+    }
+    for n, (source, protocol) in enumerate(cases.items()):
+        facts = scan_source(write(tmp_path, source, f"p{n}.py"))
+        found = (facts.protocol, facts.protocol_detail) if facts.protocol else None
+        assert found == protocol, source
+
+
+def test_the_course_programs_speak_lines() -> None:
+    root = Path(__file__).parent.parent
+    for program in [*root.glob("solutions/0*/*.py"), *root.glob("lessons/0*/*.py")]:
+        assert scan_source(program).protocol is None, program

@@ -4,15 +4,24 @@ judge the server's port, read the source for required modules."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 
 from autograder import quiescence
 from autograder.context import CheckContext
-from autograder.hints.common import NO_ACCEPT, RANDOM_PORT, syntax_hint
+from autograder.hints.common import (
+    NO_ACCEPT,
+    RANDOM_PORT,
+    own_protocol_hint,
+    protocol_name,
+    syntax_hint,
+)
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.server import Server
+from autograder.textmatch import excerpt
 from autograder.verdicts import CheckFailed, Hint
 
 # What several lessons send the same way: one line in three pieces, as TCP may cut it...
@@ -165,3 +174,111 @@ def static_requirements(
             ),
             hint,
         )
+
+
+# --- a chat that speaks a protocol of its own ----------------------------------------------
+PROBE_LINE = "is anybody there"
+
+
+def _lines_refused(ctx: CheckContext) -> tuple[bool, str]:
+    """Try the course's lines on a copy of the server of its own: two users join and one
+    says a line. (refused, what the first user received): refused when the line does not
+    reach the other user or the server does not read it."""
+    try:
+        server = ctx.launch_server(probe=True)
+    except CheckFailed:
+        return False, ""  # it does not even start: `starts` says why
+    alice: TcpPeer | None = None
+    try:
+        alice = server.connect("alice")
+        bob = server.connect("bob")
+        settle([alice, bob])
+        bob.skip_to_end()
+        alice.send(f"{PROBE_LINE}\n")
+        server.wait_consumed(alice)
+        came = bob.expect(PROBE_LINE, timeout=1.5, give_up=server.quiet())
+        return came is None, excerpt(alice.text, 200)
+    except CheckFailed:
+        return True, excerpt(alice.text, 200) if alice is not None else ""
+    finally:
+        ctx.retire(server)
+
+
+def own_protocol(ctx: CheckContext) -> tuple[Text, str] | None:
+    """The server's own framing (its name, and what its first user received), when its
+    source parses what it receives as something other than lines (server_facts.protocol)
+    AND the course's lines did not get through it. Tried once per grading, by whichever
+    check asks first; None for every line-based server (nothing is tried then)."""
+    submission = ctx.submission
+    facts = submission.server_facts
+    if facts.protocol is None:
+        return None
+    with submission.probe_lock:
+        if submission.lines_refused is None:
+            submission.lines_refused = _lines_refused(ctx)
+    refused, received = submission.lines_refused
+    if not refused:
+        return None
+    return protocol_name(facts.protocol, facts.protocol_detail), received
+
+
+def speaks_lines(ctx: CheckContext, judge: bool = False) -> None:
+    """A server check's first step: a server that speaks its own protocol fails here once
+    (`judge`: the first check that talks to it, join) and every other check that talks
+    lines to it is not judged (skipped): one finding, one hint, no wait for timeouts."""
+    found = own_protocol(ctx)
+    if found is None:
+        return
+    framing, received = found
+    facts = ctx.submission.server_facts
+    if not judge:
+        ctx.skip(
+            Text(
+                "не оценивается: у сервера свой протокол (см. join)",
+                "not judged: the server speaks its own protocol (see join)",
+            )
+        )
+    ctx.fail(
+        Text(
+            f"сервер не понимает строк курса: у него свой протокол ({framing.ru})",
+            f"the server does not understand the course's lines: it speaks its own "
+            f"protocol ({framing.en})",
+        ),
+        Text(
+            "сервер читает имя и сообщения строками и рассылает строки",
+            "the server reads the nickname and messages as lines and sends lines",
+        ),
+        received or None,
+        own_protocol_hint(facts.protocol or "", facts.protocol_detail, "server"),
+    )
+
+
+# The hints of a client that printed nothing it was sent (its receiving thread's words).
+NOT_PRINTED = {"client-receiving-thread", "client-utf8", "udp-client-thread"}
+
+
+@contextlib.contextmanager
+def client_protocol(ctx: CheckContext) -> Iterator[None]:
+    """Around a check of the student's client: when its source expects a protocol of its
+    own (client_facts.protocol), a line it did not print is named as that, not as a
+    missing receiving thread."""
+    facts = ctx.submission.client_facts
+    hint = (
+        own_protocol_hint(facts.protocol, facts.protocol_detail, "client")
+        if facts.protocol
+        else None
+    )
+
+    def rename(failure: CheckFailed | None) -> None:
+        known = failure.hint if failure is not None else None
+        if hint is not None and failure is not None and known and known.anchor in NOT_PRINTED:
+            failure.hint = hint
+
+    try:
+        yield
+    except CheckFailed as failure:
+        rename(failure)
+        raise
+    finally:
+        for step in ctx.steps:
+            rename(step.failure)

@@ -20,7 +20,9 @@ from autograder.checks.common import (
     FRAGMENTED,
     FRAGMENTS,
     SPLIT_LINE,
+    client_protocol,
     settle,
+    speaks_lines,
     split_pieces,
     starts,
     static_requirements,
@@ -66,24 +68,28 @@ CHECKS.check("starts", depends=())(starts)
 @CHECKS.check("join")
 def join(ctx: CheckContext) -> None:
     """A newcomer's nickname reaches those already in."""
+    speaks_lines(ctx, judge=True)
     chat.join(ctx, TCP)
 
 
 @CHECKS.check("broadcast")
 def broadcast(ctx: CheckContext) -> None:
     """With three users, each message reaches both others with the sender's name."""
+    speaks_lines(ctx)
     chat.broadcast(ctx, TCP)
 
 
 @CHECKS.check("leave")
 def leave(ctx: CheckContext) -> None:
     """After a client sends exit and closes, the others are told; no flood; joining still works."""
+    speaks_lines(ctx)
     chat.leave(ctx, TCP)
 
 
 @CHECKS.check("leave_abrupt")
 def leave_abrupt(ctx: CheckContext) -> None:
     """After a TCP reset the others are told, and the server keeps serving."""
+    speaks_lines(ctx)
     server = ctx.server()
     alice, bob, carol = (TCP.join(ctx, name) for name in ("alice", "bob", "carol"))
     not_a_notice = before_leaving([alice, bob], "carol")
@@ -104,6 +110,7 @@ def leave_abrupt(ctx: CheckContext) -> None:
 @CHECKS.check("concurrent", long=True)
 def concurrent(ctx: CheckContext) -> None:
     """Interleaved messages from several users all arrive; a silent connection blocks no one."""
+    speaks_lines(ctx)
     server = ctx.server()
     users = [server.connect(name) for name in ("alice", "bob", "carol")]
     with ctx.step(
@@ -189,6 +196,7 @@ def nickname(ctx: CheckContext) -> None:
     "bob\n: hi" as bob's line. Judged from bob's message to alice, or, for a server
     that puts no names on messages, from bob's join notice.
     """
+    speaks_lines(ctx)
     server = ctx.server()
     alice = server.connect("alice")
     start = alice.mark
@@ -234,6 +242,7 @@ def nickname(ctx: CheckContext) -> None:
 @CHECKS.check("framing")
 def framing(ctx: CheckContext) -> None:
     """Two lines in one segment arrive as two messages; one line in three segments as one."""
+    speaks_lines(ctx)
     server = ctx.server()
     alice, bob = server.connect("alice"), server.connect("bob")
     settle([bob])
@@ -300,6 +309,7 @@ def split_character(ctx: CheckContext, alice: TcpPeer, bob: TcpPeer) -> None:
 @CHECKS.check("utf8")
 def utf8(ctx: CheckContext) -> None:
     """Cyrillic and emoji arrive intact, also when a character is split between segments."""
+    speaks_lines(ctx)
     title = Text("символ, разрезанный между сегментами", "a character split between segments")
     chat.utf8(ctx, TCP, title, split_character)
 
@@ -307,6 +317,7 @@ def utf8(ctx: CheckContext) -> None:
 @CHECKS.check("slow_consumer", long=True)
 def slow_consumer(ctx: CheckContext) -> None:
     """A client that stops reading does not stall the others while they exchange megabytes."""
+    speaks_lines(ctx)
     server = ctx.server()
     alice, bob = server.connect("alice"), server.connect("bob")
     server.connect("carol", read=False, rcvbuf=4096)  # joins, then never reads again
@@ -406,6 +417,7 @@ def wait_bulk(ctx: CheckContext, server: Server, bob: TcpPeer, start: int, size:
 @CHECKS.check("many_clients", long=True)
 def many_clients(ctx: CheckContext) -> None:
     """50 users at once: a message reaches all 49 others."""
+    speaks_lines(ctx)
     chat.many_clients(ctx, TCP)
 
 
@@ -416,6 +428,7 @@ def bad_input(ctx: CheckContext) -> None:
     After invalid UTF-8 or empty lines the same sender must still be served (its thread
     survived); after a 64 KB line the others must be (a length limit may drop the sender).
     """
+    speaks_lines(ctx)
     server = ctx.server()
     alice, bob = server.connect("alice"), server.connect("bob")
     cases = (
@@ -455,7 +468,8 @@ def client_receives(ctx: CheckContext) -> None:
     Cyrillic is tried last, on a second copy of the client: a client that dies on it
     must not pass (or fail) the exit step by accident.
     """
-    chat.client_receives(ctx, TCP)
+    with client_protocol(ctx):
+        chat.client_receives(ctx, TCP)
 
 
 def delivery_hint(sender: TcpPeer, receiver: TcpPeer, text: str, default: Hint) -> Hint:

@@ -10,6 +10,7 @@ stderr: tested in tests/test_hints.py.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from collections.abc import Callable
@@ -534,10 +535,64 @@ def client_silent_hint(
             return asked
     if "Traceback (most recent call last)" in stderr:
         return hint
-    return Hint(
-        Text(
+    return dataclasses.replace(
+        hint,
+        text=Text(
             hint.text.ru.replace(TRACEBACK_BELOW.ru, ""),
             hint.text.en.replace(TRACEBACK_BELOW.en, ""),
         ),
-        hint.anchor,
+    )
+
+
+# --- a chat that speaks a protocol of its own ---------------------------------------------
+def protocol_name(kind: str, detail: str = "") -> Text:
+    """The student's own framing in words: JSON, a binary length, a fixed text header."""
+    if kind == "json":
+        return Text("JSON-объекты вместо строк", "JSON objects instead of lines")
+    if kind == "length":
+        size = Text(f"{detail}-байтовая ", f"{detail}-byte ") if detail else Text("", "")
+        return Text(
+            f"{size.ru}двоичная длина (struct) перед каждым сообщением",
+            f"a {size.en}binary length (struct) before every message",
+        )
+    size = Text(f"из {detail} символов ", f"{detail}-character ") if detail else Text("", "")
+    return Text(
+        f"заголовок {size.ru}с длиной перед каждым сообщением",
+        f"a {size.en}header holding the length before every message",
+    )
+
+
+def own_protocol_hint(kind: str, detail: str, role: str) -> Hint:
+    """A server (or client) that frames messages its own way, not as the course's lines."""
+    framing = protocol_name(kind, detail)
+    if role == "server":
+        who = Text(
+            "Сервер говорит на своём протоколе",
+            "The server speaks a protocol of its own",
+        )
+        what = Text(
+            "а чат курса — это строки текста: клиент сначала шлёт имя строкой «alice\\n», "
+            "потом по строке на сообщение, и сервер рассылает строки. Строк ваш сервер не "
+            "понимает, поэтому остальные проверки сервера его не оценивают.",
+            "while the course's chat is lines of text: a client first sends its nickname "
+            "as a line 'alice\\n', then one line per message, and the server sends lines. "
+            "Your server does not understand lines, so the other server checks do not "
+            "judge it.",
+        )
+    else:
+        who = Text("Клиент ждёт свой протокол", "The client expects a protocol of its own")
+        what = Text(
+            "а сервер курса присылает обычные строки текста («bob: привет\\n»): поток "
+            "приёма у клиента есть, но такую строку он не печатает.",
+            "while the course's server sends plain lines of text ('bob: hello\\n'): the "
+            "client has a receiving thread, but it does not print such a line.",
+        )
+    return Hint(
+        Text(
+            f"{who.ru} ({framing.ru}), {what.ru} Для этого задания читайте и отправляйте "
+            "строки, как в заготовке.",
+            f"{who.en} ({framing.en}), {what.en} For this assignment read and send lines, "
+            "as the starter code does.",
+        ),
+        "own-protocol",
     )
