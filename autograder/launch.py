@@ -384,12 +384,19 @@ def wait_listening(
         if box.exited.is_set():
             stderr, stdout = box.stderr_text(), box.stdout_text()
             asked = start_hint(box.exit_status, stderr, stdout, "server", python)
+            message = Text(
+                f"сервер завершился при запуске (код {box.exit_status})",
+                f"the server exited while starting (status {box.exit_status})",
+            )
+            if stdin_closed:
+                message = Text(
+                    "сервер ждал ввода с клавиатуры, не начав слушать порт; автопроверка "
+                    f"закрыла его ввод (Ctrl+D), и он завершился (код {box.exit_status})",
+                    "the server waited for keyboard input before it listened; the grader "
+                    f"closed its input (Ctrl-D) and it exited (status {box.exit_status})",
+                )
             raise ProgramFailed(
-                Text(
-                    f"сервер завершился при запуске (код {box.exit_status})",
-                    f"the server exited while starting (status {box.exit_status})",
-                ),
-                hint=asked or hints.startup(box.exit_status, stderr, syntax),
+                message, hint=asked or hints.startup(box.exit_status, stderr, syntax)
             )
         now = time.monotonic()
         if not stdin_closed and now - start > STDIN_GRACE and reading_stdin(box):

@@ -395,10 +395,10 @@ def last_crash(stderr: str) -> Crash | None:
 def _where(crash: Crash) -> Text:
     if crash.filename is None or crash.lineno is None:
         return Text("", "")
-    code = f": {crash.line}" if crash.line else ""
+    code = f' "{crash.line}"' if crash.line else ""
     return Text(
-        f" ({crash.filename}, строка {crash.lineno}{code})",
-        f" ({crash.filename}, line {crash.lineno}{code})",
+        f" в {crash.filename}, строка {crash.lineno}{code}",
+        f" at {crash.filename}, line {crash.lineno}{code}",
     )
 
 
@@ -447,14 +447,15 @@ def needs_arguments_hint(role: str, crash: Crash | None) -> Hint:
             "напечатал, как его запускать (Usage: …), и завершился",
             "printed how to run it (Usage: …) and exited",
         )
+    run = f"python {role}.py"
     return Hint(
         Text(
             f"{who.ru} {seen.ru}: он требует аргументы командной строки, а автопроверка "
-            "запускает его без них (python server.py, python client.py). Если аргументов "
-            "нет, берите значения по умолчанию: 127.0.0.1 и порт 9090.",
+            f"запускает его без них ({run}). Если аргументов нет, берите значения по "
+            "умолчанию: 127.0.0.1 и порт 9090.",
             f"{who.en} {seen.en}: it needs command-line arguments, and the grader runs it "
-            "with none (python server.py, python client.py). When there are none, use "
-            "defaults: 127.0.0.1 and port 9090.",
+            f"with none ({run}). When there are none, use defaults: 127.0.0.1 and port "
+            "9090.",
         ),
         "needs-arguments",
     )
@@ -481,10 +482,10 @@ def input_at_start_hint(crash: Crash | None) -> Hint:
     where = _where(crash) if crash is not None else Text("", "")
     return Hint(
         Text(
-            f"Сервер ждёт ввода с клавиатуры (input()){where.ru} до bind() и listen(): "
-            "автопроверка ничего не набирает, и порт так и не открылся. Возьмите адрес и "
-            "порт без вопросов (127.0.0.1 и 9090, или из --port / CHAT_PORT).",
-            f"The server waits for keyboard input (input()){where.en} before bind() and "
+            f"Сервер ждёт ввода с клавиатуры, input(){where.ru}, ещё до bind() и "
+            "listen(): автопроверка ничего не набирает, и порт так и не открылся. Возьмите "
+            "адрес и порт без вопросов (127.0.0.1 и 9090, или из --port / CHAT_PORT).",
+            f"The server waits for keyboard input, input(){where.en}, before bind() and "
             "listen(): the grader types nothing, so the port never opened. Take the "
             "address and port without asking (127.0.0.1 and 9090, or --port / CHAT_PORT).",
         ),
