@@ -108,6 +108,17 @@ class Launcher(Session):
         if shared_host and self.factory.fixed_port is not None and not probe:
             # Its port is known to be fixed: wait for our turn on it (see PortLock).
             self._lock_ports([self.factory.fixed_port])
+        with self.submission.server_starting():
+            return self._launch_server(path, protocol, problem, shared_host, probe)
+
+    def _launch_server(
+        self,
+        path: Path,
+        protocol: str,
+        problem: SyntaxProblem | None,
+        shared_host: bool,
+        probe: bool,
+    ) -> Server:
         deadline = time.monotonic() + PORT_BIND_WAIT
         while True:
             box = self._new_box()
@@ -209,8 +220,39 @@ class Launcher(Session):
             )
         return path
 
+    def _learn_server_port(self) -> None:
+        """Where the student's own server listens, before its client is first served: a
+        client meets its own server wherever that listens (a port computed, or read from
+        a file the source does not name). A start of the server under way (`starts`) is
+        waited for; with none ended yet, the server is started once to see. So the ports
+        served do not depend on which check happened to run first."""
+        submission = self.submission
+        if submission.server is None or self.factory.isolation == "ports":
+            return
+        with submission.start_seen:
+            submission.start_seen.wait_for(lambda: not submission.starting, READY_TIMEOUT)
+            if submission.start_tried or submission.starting:
+                return  # seen (or it does not start; or it is slow: `starts` says why)
+            submission.starting += 1  # ours: the others wait for it
+        try:
+            self.transcript.add(
+                "grader",
+                Text(
+                    "где слушает сервер студента? запускаем его один раз, чтобы увидеть",
+                    "where does the student's server listen? start it once to see",
+                ),
+            )
+            with contextlib.suppress(CheckFailed):  # it does not start: `starts` says why
+                self.retire(self.launch_server(probe=True))
+        finally:
+            with submission.start_seen:
+                submission.starting -= 1
+                submission.start_tried = True
+                submission.start_seen.notify_all()
+
     def _served_endpoints(self, box: Sandbox) -> tuple[list[int], tuple[str, str]]:
         """Where the grader plays the server for the student's client."""
+        self._learn_server_port()
         if box.isolation == "ports":
             # The host's network is shared: the port handed over with --port/CHAT_PORT, and
             # the fixed ports the submission names whose turn we get (see PortLock).

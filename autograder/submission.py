@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +27,14 @@ class Submission:
     # Why a program the student meant cannot be used, by role ("server", "client"): a
     # link out of the submission, a FIFO, a folder (see submission_copy).
     unusable: dict[str, Text] = field(default_factory=dict)
-    # Ports the student's own server was seen listening on (filled as checks start it).
+    # Ports the student's own server was seen listening on (filled as checks start it),
+    # and whether that was learned before its client was first served (under port_lock).
     seen_ports: list[int] = field(default_factory=list)
+    starting: int = 0  # copies of the server being started right now
+    start_tried: bool = False  # a start of the server has ended (listening or not)
+    start_seen: threading.Condition = field(
+        default_factory=threading.Condition, repr=False, compare=False
+    )
     # Whether the server, whose source frames messages its own way (server_facts.protocol),
     # refused the course's lines when tried, and what its first user received: decided
     # once per grading, under the lock (see checks/common.py: own_protocol).
@@ -47,6 +55,20 @@ class Submission:
         ports = [9090, 9091, *self.client_facts.ports, *self.server_facts.ports]
         ports += self.seen_ports
         return list(dict.fromkeys(ports))[: MAX_PORTS + 2]
+
+    @contextlib.contextmanager
+    def server_starting(self) -> Iterator[None]:
+        """Around a start of the server: whoever waits for where it listens is told when
+        the start has ended (see Launcher._learn_server_port)."""
+        with self.start_seen:
+            self.starting += 1
+        try:
+            yield
+        finally:
+            with self.start_seen:
+                self.starting -= 1
+                self.start_tried = True
+                self.start_seen.notify_all()
 
     def handshake(self) -> str | None:
         """The word the student's client waits for before it sends its nickname ("NICK")."""
