@@ -553,8 +553,8 @@ def protocol_name(kind: str, detail: str = "") -> Text:
     if kind == "length":
         size = Text(f"{detail}-байтовая ", f"{detail}-byte ") if detail else Text("", "")
         return Text(
-            f"{size.ru}двоичная длина (struct) перед каждым сообщением",
-            f"a {size.en}binary length (struct) before every message",
+            f"{size.ru}двоичная длина через struct перед каждым сообщением",
+            f"a {size.en}binary length, packed with struct, before every message",
         )
     size = Text(f"из {detail} символов ", f"{detail}-character ") if detail else Text("", "")
     return Text(
