@@ -441,9 +441,17 @@ def wait_listening(
                 message, hint=asked or hints.startup(box.exit_status, stderr, syntax)
             )
         now = time.monotonic()
-        if not stdin_closed and now - start > STDIN_GRACE and reading_stdin(box):
-            # Asleep in input() before it listens: nobody will type. Closing its input
-            # makes input() raise EOFError, whose traceback names the line.
+        if (
+            not stdin_closed
+            and now - start > STDIN_GRACE
+            and reading_stdin(box)
+            and not listening_sockets(box, protocol)
+        ):
+            # Asleep in input() before it listens (looked at in this order: every thread
+            # asleep, none on a timer, one reading stdin, and still no listening socket;
+            # a server that listens and then reads its keyboard is never touched): nobody
+            # will type. Closing its input makes input() raise EOFError, whose traceback
+            # names the line.
             stdin_closed = True
             box.close_stdin()
             deadline = max(deadline, now + 1.0)
@@ -481,9 +489,13 @@ STDIN_GRACE = 0.3  # seconds a program may read its input at start before it is 
 
 
 def reading_stdin(box: Sandbox) -> bool:
-    """Is every thread of the program asleep, one of them in read() of its standard input?
-    (from /proc/PID/task/TID/stat and syscall; False where they cannot be read)"""
+    """Is every thread of the program asleep (none on a timer), one of them in read() of
+    its standard input? (from /proc/PID/task/TID/stat and syscall; False where they
+    cannot be read)"""
     if READ_SYSCALL is None:
+        return False
+    states = box.thread_activity()  # "T": asleep with a deadline, it wakes by itself
+    if not states or any(state not in ("S", "Z") for state in states):
         return False
     on_stdin = False
     for pid in box.process_ids():
@@ -502,8 +514,8 @@ def reading_stdin(box: Sandbox) -> bool:
                 continue
             if stat[stat.rindex(")") + 2 :].startswith("R"):
                 return False  # still working
-            if len(fields) > 1 and fields[0] == str(READ_SYSCALL) and int(fields[1], 16) == 0:
-                on_stdin = True
+            if len(fields) > 1 and fields[0] == str(READ_SYSCALL) and fields[1] in ("0", "0x0"):
+                on_stdin = True  # read(0, ...): its standard input
     return on_stdin
 
 
