@@ -225,7 +225,7 @@ def grade(
     # from outside it (a link to /root/secret.txt is left out and named, never read).
     try:
         factory = SandboxFactory(
-            path.resolve(), isolation, limits or Limits(), student_uid=student_uid
+            path.resolve(), isolation, limits or rubric.sandbox_limits(), student_uid=student_uid
         )
     except SandboxError as exc:
         raise GradingError(str(exc)) from exc
