@@ -10,6 +10,8 @@ of connections at once (`many_connections`).
 
 from __future__ import annotations
 
+import re
+
 from autograder.checks import lesson04
 from autograder.context import CheckContext, CheckSet
 from autograder.hints.lesson04 import NO_BROADCAST, SLOW_CONSUMER, SLOW_CONSUMER_LIMIT
@@ -78,12 +80,39 @@ def load(ctx: CheckContext, config: LoadConfig) -> LoadResult:
     )
 
 
+# The load engine's errors (autograder/load/engine.py) in Russian; any other stays as it is.
+LOAD_ERRORS_RU = (
+    (
+        r"only (\d+) of (\d+) clients connected in (\d+)s",
+        r"подключились только \1 из \2 клиентов за \3 с",
+    ),
+    (r"client (\d+) of (\d+) could not connect: ", r"клиент \1 из \2 не смог подключиться: "),
+    (
+        r"the server closed (\d+) of (\d+) connections while they were joining",
+        r"сервер закрыл \1 из \2 соединений, пока они входили",
+    ),
+    (
+        r"(\d+) of (\d+) clients did not receive a line from the sender within (\d+)s "
+        r"\(not joined, or the server does not broadcast\)",
+        r"\1 из \2 клиентов не получили строку отправителя за \3 с (не вошли, или сервер "
+        r"не рассылает)",
+    ),
+    (r"the server exited during the run", "сервер завершился во время нагрузки"),
+)
+
+
+def in_russian(error: str) -> str:
+    for pattern, russian in LOAD_ERRORS_RU:
+        error = re.sub(pattern, russian, error)
+    return error
+
+
 def could_not_run(ctx: CheckContext, result: LoadResult, hint: Hint, if_dead: str) -> None:
     """Fail with the load's own error (clients could not join, the server died)."""
     if result.errors:
         ctx.fail(
             Text(
-                "нагрузку не удалось провести: " + "; ".join(result.errors),
+                "нагрузку не удалось провести: " + "; ".join(map(in_russian, result.errors)),
                 "the load could not be run: " + "; ".join(result.errors),
             ),
             hint=hint,
