@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from autograder.checks import lesson04
+from autograder.checks.transports import TCP
 from autograder.context import CheckContext, CheckSet
 from autograder.hints.lesson04 import NO_BROADCAST, SLOW_CONSUMER, SLOW_CONSUMER_LIMIT
 from autograder.hints.lesson05 import (
@@ -65,6 +66,15 @@ def slow_consumer(ctx: CheckContext) -> None:
 
 reuse("many_clients")
 reuse("bad_input")
+
+
+def chat_works(ctx: CheckContext) -> None:
+    """Two users first, one line from alice to bob: without a broadcast there is no load to
+    judge, and the load's clients would only wait out their join timeout for a line."""
+    alice, bob = TCP.join(ctx, "alice"), TCP.join(ctx, "bob")
+    TCP.say(ctx, alice, "ready for the load", [bob])
+    alice.leave()
+    bob.leave()
 
 
 def load(ctx: CheckContext, config: LoadConfig) -> LoadResult:
@@ -149,6 +159,7 @@ def slow_reader(ctx: CheckContext) -> None:
     reader was dropped.
     """
     config = SLOW_READER_LOAD
+    chat_works(ctx)
     ctx.transcript.add(
         "grader",
         Text(
@@ -253,6 +264,7 @@ def bounded_memory(ctx: CheckContext) -> None:
     """
     config = MEMORY_LOAD
     server = ctx.server()
+    chat_works(ctx)
     before = float(ResourceSampler(server.box).stop()["peak_rss_mb"] or 0.0)
     ctx.transcript.add(
         "grader",
@@ -323,6 +335,7 @@ def many_connections(ctx: CheckContext) -> None:
     within 5 s.
     """
     config = CROWD_LOAD
+    chat_works(ctx)
     ctx.transcript.add(
         "grader",
         Text(
