@@ -256,7 +256,7 @@ MEMORY_LOAD = LoadConfig(
 )
 
 
-@CHECKS.check("bounded_memory", depends=("starts", "slow_reader"), long=True)
+@CHECKS.check("bounded_memory", depends=("starts", "broadcast"), long=True)
 def bounded_memory(ctx: CheckContext) -> None:
     """While a client never reads and 29 MB are sent past it, the server's memory stays bounded.
 
