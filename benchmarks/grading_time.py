@@ -26,7 +26,7 @@ Cases and targets (on a 2-core machine):
   05 broken            05-blocking-sendall: stalls on a slow reader   median <= 15 s
 
 Lesson 05 (bonus) checks under load by design (a slow reader among ten clients, 29 MB
-past a client that never reads, 500 connections): 15 s is the bound its checks were
+past a client that never reads, 300 connections): 15 s is the bound its checks were
 sized for (issue 17), well under the 60 s deadline of each check.
 """
 

@@ -323,18 +323,22 @@ def bounded_memory(ctx: CheckContext) -> None:
         )
 
 
-# 500 connections (the sandbox allows the server 1024 open files), then 10 lines a second
-# for 1 s from one of them to the 499 others.
-CROWD_LOAD = LoadConfig(clients=500, senders=1, rate=10, duration=1.0, join_timeout=20.0)
+# 300 connections (the sandbox allows the server 1024 open files), then 10 lines a second
+# for 1 s from one of them to the 299 others. Not more: joining is quadratic (each join is
+# announced to everyone in), and at 500 a server with a reader and a writer thread per
+# client (lesson 04's design) could not let everyone in within 20 s on a busy machine (a
+# load average of 30 on 2 cores), where 300 took it 4-10 s: the check would judge the
+# machine's load, not the server. Joining may take 30 s before the check gives up.
+CROWD_LOAD = LoadConfig(clients=300, senders=1, rate=10, duration=1.0, join_timeout=30.0)
 
 
 @CHECKS.check("many_connections", depends=("starts", "broadcast"), long=True)
 def many_connections(ctx: CheckContext) -> None:
-    """500 connections at once: all join, and each line of one reaches the 499 others.
+    """300 connections at once: all join, and each line of one reaches the 299 others.
 
-    The server may hold 1024 open files in the sandbox, so 500 connections fit. All 500
+    The server may hold 1024 open files in the sandbox, so 300 connections fit. All 300
     connect and send nicknames; one then sends 10 lines in a second. Passes when no
-    connection was refused or closed and every line reached all 499 others, once, in order,
+    connection was refused or closed and every line reached all 299 others, once, in order,
     within 5 s.
     """
     config = CROWD_LOAD
@@ -363,8 +367,8 @@ def many_connections(ctx: CheckContext) -> None:
                 f"{result.readers_disconnected}",
             ),
             Text(
-                "каждая строка за 5 с доходит до всех 499 остальных",
-                "every line reaches all 499 others within 5s",
+                f"каждая строка за 5 с доходит до всех {config.clients - 1} остальных",
+                f"every line reaches all {config.clients - 1} others within 5s",
             ),
             None,
             MANY_CONNECTIONS,
