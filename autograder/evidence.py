@@ -1,0 +1,308 @@
+"""The evidence a failure's hint is chosen from, and the one chooser that weighs it.
+
+A check fails on what it saw on the wire ("alice got no notice that carol left") and
+names the likely bug from that symptom. But the program often says more than the wire:
+a thread that died prints its traceback, a receiving thread that ended leaves its client
+with one thread asleep in input(). The evidence decides, in this order:
+
+1. a new traceback since the step began: its last exception and the student's line (of
+   a chained traceback, "During handling of the above exception...", the last one: the
+   reset that was caught is not what killed the thread);
+2. the state of the program: exited, the one thread left blocked on stdin, spinning;
+3. the symptom on the wire: the check's own hint.
+
+`last_crash` reads a traceback, `choose` is the chooser: both pure, tested without a
+network in tests/test_evidence.py. `ProgramState`/`program_state` and `busy_threads`
+gather the state from /proc; `CheckContext.judge` (context.py) hooks the chooser into
+every failure of every check, once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+
+from autograder.hints import evidence as hints
+from autograder.hints.common import RESET_CRASH
+from autograder.verdicts import Hint
+
+
+@dataclass(frozen=True)
+class Crash:
+    """The exception that ended a traceback, and where in the student's code."""
+
+    exception: str  # as printed: "TypeError", "json.decoder.JSONDecodeError"
+    message: str  # "'socket' object cannot be interpreted as an integer"
+    file: str | None = None  # the student's file of the last frame in it: "server.py"
+    line: int | None = None
+    code: str | None = None  # that line's source, as the traceback shows it
+    thread: str | None = None  # "Thread-3 (handle)" from "Exception in thread ...:"
+
+    @property
+    def name(self) -> str:
+        """The exception's class name without its module: "JSONDecodeError"."""
+        return self.exception.rsplit(".", 1)[-1]
+
+    @property
+    def where(self) -> str:
+        """ "server.py line 37" (or "" when no frame of the student's is known)."""
+        if self.file is None:
+            return ""
+        return f"{self.file} line {self.line}" if self.line else self.file
+
+    @property
+    def summary(self) -> str:
+        """ "TypeError: 'socket' object cannot be interpreted as an integer", shortened."""
+        text = f"{self.exception}: {self.message}" if self.message else self.exception
+        return text if len(text) <= 120 else text[:117] + "..."
+
+
+_TRACEBACK = "Traceback (most recent call last):"
+_CHAINED = (
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+)
+_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?$')
+_EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
+_THREAD = re.compile(r"^Exception in thread (?P<thread>.+?):?$")
+
+
+def _students(path: str) -> bool:
+    """A frame in the student's own files: the grader shows them relative ("server.py");
+    the standard library and the interpreter's frozen modules are absolute or <...>."""
+    return not path.startswith(("/", "<")) and "site-packages" not in path
+
+
+def last_crash(stderr: str) -> Crash | None:
+    """The last exception of the last traceback in `stderr`, or None when there is none
+    (or it was cut off before its exception line)."""
+    lines = stderr.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.strip() == _TRACEBACK]
+    if not starts:
+        return None
+    start = starts[-1]
+    file = code = None
+    line_no = None
+    crash: Crash | None = None
+    n = start + 1
+    while n < len(lines):
+        frame = _FRAME.match(lines[n])
+        if frame:
+            if _students(frame.group("file")):
+                file, line_no = frame.group("file"), int(frame.group("line"))
+                following = lines[n + 1] if n + 1 < len(lines) else ""
+                code = following.strip() if following.startswith("    ") else None
+            n += 1
+            continue
+        if lines[n].startswith(" ") or not lines[n].strip():
+            n += 1  # a frame's source line, a caret line, or a blank one
+            continue
+        found = _EXCEPTION.match(lines[n])
+        if found:
+            crash = Crash(
+                found.group("name"),
+                (found.group("message") or "").strip(),
+                file,
+                line_no,
+                code,
+            )
+        break
+    if crash is None:
+        return None
+    return Crash(
+        crash.exception,
+        crash.message,
+        crash.file,
+        crash.line,
+        crash.code,
+        _thread_of(lines, start),
+    )
+
+
+def _thread_of(lines: list[str], start: int) -> str | None:
+    """The thread a traceback starting at `start` came from: "Exception in thread X:" just
+    before it, or before the first traceback of its chain."""
+    n = start - 1
+    while n >= 0:
+        text = lines[n].strip()
+        thread = _THREAD.match(text)
+        if thread:
+            return thread.group("thread")
+        if text in _CHAINED:
+            # Go back to the start of the previous traceback of the chain.
+            while n >= 0 and lines[n].strip() != _TRACEBACK:
+                n -= 1
+        elif text and n == start - 1:
+            return None
+        n -= 1
+    return None
+
+
+# --- the program's state -----------------------------------------------------------------
+@dataclass(frozen=True)
+class ProgramState:
+    """What the program's threads are doing at the moment a check failed."""
+
+    exited: bool = False
+    threads: int = 0  # alive now
+    stdin_only: bool = False  # exactly one thread left, asleep reading stdin (input())
+
+
+# read(2) by architecture: a thread asleep in read(0, ...) waits for its stdin.
+_READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(os.uname().machine)
+
+
+def program_state(pids: list[int], exited: bool) -> ProgramState:
+    """The state of the processes `pids` (of one program), read from /proc."""
+    if exited:
+        return ProgramState(exited=True)
+    tasks = []
+    for pid in pids:
+        try:
+            tasks += [f"/proc/{pid}/task/{tid}" for tid in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            continue
+    stdin_only = False
+    if len(tasks) == 1 and _READ_SYSCALL is not None:
+        try:
+            with open(f"{tasks[0]}/syscall") as f:
+                fields = f.read().split()
+            stdin_only = int(fields[0]) == _READ_SYSCALL and int(fields[1], 16) == 0
+        except (OSError, IndexError, ValueError):
+            stdin_only = False
+    return ProgramState(threads=len(tasks), stdin_only=stdin_only)
+
+
+def busy_threads(pids: list[int], window: float = 0.3, samples_wanted: int = 8) -> set[int]:
+    """The threads (TIDs) of `pids` runnable in at least 60% of the looks over `window`
+    seconds: the ones that spin. A thread waiting for a core on a loaded machine is
+    runnable too, so load cannot hide a spinning one."""
+    seen: dict[int, int] = {}
+    samples = 0
+    started = time.monotonic()
+    while samples < samples_wanted or time.monotonic() - started < window:
+        if time.monotonic() - started > 2.0:
+            break
+        samples += 1
+        for pid in pids:
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                if stat[stat.rindex(")") + 2] == "R":
+                    seen[int(tid)] = seen.get(int(tid), 0) + 1
+        time.sleep(0.02)
+    return {tid for tid, busy in seen.items() if samples > 2 and busy / samples >= 0.6}
+
+
+def recv_loop_spins(busy: set[int], pids: list[int], threads: int) -> bool:
+    """Is the spinning thread one that serves a connection (a recv() loop that never stops
+    on b'')? Not when the only busy thread is the main one while others serve the
+    clients: that is a polling accept() or a `while True: pass`, and a client's thread
+    that stopped correctly must not be told it spins."""
+    if not busy:
+        return False
+    if threads <= 1:
+        return True  # one thread does everything: its loop is the recv loop
+    return bool(busy - set(pids))  # a busy thread that is not a process's main thread
+
+
+# --- the chooser ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a failure's hint is chosen from, besides the check's own hint."""
+
+    crash: Crash | None = None  # the last exception of a traceback new since the step
+    state: ProgramState = ProgramState()
+    threads_before: int | None = None  # alive when the step began (None: not looked)
+    starts_thread: bool = False  # the program's source starts a thread
+
+
+# The anchors of hints that claim what a dead thread also explains: something missing
+# (no thread, no notice, no broadcast, no receiver), or a bug of the check's own topic.
+# A traceback of another exception, new since the step, names the real cause instead.
+# Every other hint (a program that exited, did not start, a syntax error) stands.
+OVERRIDABLE = frozenset(
+    {
+        "thread-per-client",
+        "join-leave-notices",
+        "connection-reset",
+        "recv-is-not-a-message",
+        "split-utf8",
+        "slow-consumer",
+        "bad-input",
+        "broadcast",
+        "shared-state",
+        "leaver-kept",
+        "client-receiving-thread",
+        "full-duplex",
+        "leaving",
+    }
+)
+
+# The exceptions a hint already explains: a thread killed by them is that hint's own bug.
+_RESET = r"Connection(Reset|Aborted)?Error|BrokenPipeError"
+EXPLAINED: dict[str, str] = {
+    "split-utf8": r"Unicode\w*Error",
+    "bad-input": r"Unicode\w*Error|MemoryError",
+    "connection-reset": _RESET,
+    "leaving": _RESET + r"|OSError|EOFError|KeyboardInterrupt",
+}
+
+# The anchors of a client's hints that say it prints nothing it receives (or has no
+# receiving thread): what a receiving thread that ended explains. "leaving" (it does not
+# notice the other side leave) only when the thread was gone before the step began: one
+# that ends as the other side leaves (sys.exit() in a thread) is that hint's own bug.
+RECEIVER_CLAIMS = frozenset({"client-receiving-thread", "full-duplex"})
+
+
+def _reset(crash: Crash) -> bool:
+    return bool(re.fullmatch(_RESET, crash.name)) or "[Errno 104]" in crash.message
+
+
+def _bad_descriptor(crash: Crash) -> bool:
+    return "[Errno 9]" in crash.message or "Bad file descriptor" in crash.message
+
+
+def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
+    """The hint for a failure whose symptom on the wire suggested `wire`.
+
+    A program that exited keeps the hint its exit was given (its own words, from its
+    exit status and traceback). A hint of the OVERRIDABLE kind gives way to a traceback
+    new since the step, unless that exception is the hint's own bug (EXPLAINED): a reset
+    not caught is RESET_CRASH, a closed socket still written to is LEAVER_KEPT's bug, any
+    other exception is a thread that died there. With no traceback, a client whose one
+    thread left waits in input() although its source starts a thread lost its receiving
+    thread silently (for "it did not notice the other side leave": only when it was gone
+    before the step began). Else the wire's hint stands.
+    """
+    if wire is None or wire.anchor not in OVERRIDABLE or evidence.state.exited:
+        return wire
+    crash = evidence.crash
+    if crash is not None:
+        explained = EXPLAINED.get(wire.anchor)
+        if explained and re.fullmatch(explained, crash.name):
+            return wire
+        if _reset(crash):
+            return RESET_CRASH
+        if _bad_descriptor(crash):
+            return hints.closed_socket_kept(crash)
+        return hints.thread_died(crash)
+    state = evidence.state
+    gone_before = evidence.threads_before == 1
+    if (
+        (wire.anchor in RECEIVER_CLAIMS or (wire.anchor == "leaving" and gone_before))
+        and evidence.starts_thread
+        and state.threads == 1
+        and state.stdin_only
+    ):
+        return hints.RECEIVER_ENDED
+    return wire
