@@ -252,9 +252,18 @@ class CheckContext(Launcher):
             if path is not None and path == self.submission.client
             else None
         )
+        server = self._server
+        connections = 0
+        if server is not None and box is server.box:
+            connections = sum(
+                1
+                for e in box.netstat() or []
+                # ESTABLISHED, or CLOSE_WAIT: closed by the user, not yet by the server
+                if e.protocol == "tcp" and e.local_port == server.port and e.state in (1, 8)
+            )
         evidence = Evidence(
             crash,
-            program_state(box.process_ids(), box.exited.is_set()),
+            program_state(box.process_ids(), box.exited.is_set(), connections),
             self._threads_at_step.get(id(box)),
             starts_thread=facts is not None and "Thread(" in facts.text,
         )

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.hints import evidence as hints
-from autograder.hints.common import RESET_CRASH
+from autograder.hints.common import NOBODY_READS, RESET_CRASH
 from autograder.verdicts import Hint
 
 
@@ -148,14 +148,35 @@ class ProgramState:
     exited: bool = False
     threads: int = 0  # alive now
     stdin_only: bool = False  # exactly one thread left, asleep reading stdin (input())
+    # A server with several users connected whose one reading thread waits in recv() (on
+    # one of them), every other thread in accept(): it reads its users in turn.
+    one_reader: bool = False
 
 
-# read(2) by architecture: a thread asleep in read(0, ...) waits for its stdin.
-_READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(os.uname().machine)
+# Syscalls by architecture: read(2) (a thread in read(0, ...) waits for its stdin),
+# recvfrom(2) (socket.recv), accept(2) and accept4(2).
+_SYSCALLS = {
+    "x86_64": {"read": 0, "recvfrom": 45, "accept": 43, "accept4": 288},
+    "aarch64": {"read": 63, "recvfrom": 207, "accept": 202, "accept4": 242},
+}.get(os.uname().machine, {})
 
 
-def program_state(pids: list[int], exited: bool) -> ProgramState:
-    """The state of the processes `pids` (of one program), read from /proc."""
+def _syscall(task: str) -> tuple[str, int] | None:
+    """The syscall a thread is asleep in (by name, if one of _SYSCALLS) and its first
+    argument; None when it runs or cannot be read."""
+    try:
+        with open(f"{task}/syscall") as f:
+            fields = f.read().split()
+        number, first = int(fields[0]), int(fields[1], 16)
+    except (OSError, IndexError, ValueError):
+        return None
+    name = next((n for n, value in _SYSCALLS.items() if value == number), str(number))
+    return name, first
+
+
+def program_state(pids: list[int], exited: bool, connections: int = 0) -> ProgramState:
+    """The state of the processes `pids` (of one program), read from /proc;
+    `connections`: the users connected to it, for a server."""
     if exited:
         return ProgramState(exited=True)
     tasks = []
@@ -164,15 +185,15 @@ def program_state(pids: list[int], exited: bool) -> ProgramState:
             tasks += [f"/proc/{pid}/task/{tid}" for tid in os.listdir(f"/proc/{pid}/task")]
         except OSError:
             continue
-    stdin_only = False
-    if len(tasks) == 1 and _READ_SYSCALL is not None:
-        try:
-            with open(f"{tasks[0]}/syscall") as f:
-                fields = f.read().split()
-            stdin_only = int(fields[0]) == _READ_SYSCALL and int(fields[1], 16) == 0
-        except (OSError, IndexError, ValueError):
-            stdin_only = False
-    return ProgramState(threads=len(tasks), stdin_only=stdin_only)
+    calls = [_syscall(task) for task in tasks]
+    names = [call[0] if call else "running" for call in calls]
+    stdin_only = len(calls) == 1 and calls[0] == ("read", 0)
+    one_reader = (
+        connections >= 2
+        and names.count("recvfrom") == 1
+        and all(name in ("recvfrom", "accept", "accept4") for name in names)
+    )
+    return ProgramState(threads=len(tasks), stdin_only=stdin_only, one_reader=one_reader)
 
 
 def busy_threads(pids: list[int], window: float = 0.3, samples_wanted: int = 8) -> set[int]:
@@ -257,6 +278,12 @@ EXPLAINED: dict[str, str] = {
     "leaving": _RESET + r"|OSError|EOFError|KeyboardInterrupt",
 }
 
+# The anchors of hints about the check's own topic (a notice, decoding, a slow reader,
+# odd input) that a server reading its users in turn explains: it waits in recv() on a
+# silent one and never reads what the check sent. (NOBODY_READS, "nobody calls recv() on
+# this connection", is said more precisely then too.)
+ONE_READER_CLAIMS = frozenset({"join-leave-notices", "split-utf8", "slow-consumer", "bad-input"})
+
 # The anchors of a client's hints that say it prints nothing it receives (or has no
 # receiving thread): what a receiving thread that ended explains. "leaving" (it does not
 # notice the other side leave) only when the thread was gone before the step began: one
@@ -279,7 +306,9 @@ def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
     exit status and traceback). A hint of the OVERRIDABLE kind gives way to a traceback
     new since the step, unless that exception is the hint's own bug (EXPLAINED): a reset
     not caught is RESET_CRASH, a closed socket still written to is LEAVER_KEPT's bug, any
-    other exception is a thread that died there. With no traceback, a client whose one
+    other exception is a thread that died there. With no traceback, a server that reads
+    its users in turn (one thread in recv(), the rest in accept()) did not get to what
+    the check sent; a client whose one
     thread left waits in input() although its source starts a thread lost its receiving
     thread silently (for "it did not notice the other side leave": only when it was gone
     before the step began). Else the wire's hint stands.
@@ -297,6 +326,8 @@ def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
             return hints.closed_socket_kept(crash)
         return hints.thread_died(crash)
     state = evidence.state
+    if state.one_reader and (wire.anchor in ONE_READER_CLAIMS or wire is NOBODY_READS):
+        return hints.ONE_READER
     gone_before = evidence.threads_before == 1
     if (
         (wire.anchor in RECEIVER_CLAIMS or (wire.anchor == "leaving" and gone_before))

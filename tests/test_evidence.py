@@ -16,7 +16,7 @@ from autograder.evidence import (
     recv_loop_spins,
 )
 from autograder.hints.common import NOBODY_READS, RESET_CRASH, SERVER_EXITED, SPLIT_CHARACTER
-from autograder.hints.evidence import RECEIVER_ENDED
+from autograder.hints.evidence import ONE_READER, RECEIVER_ENDED
 from autograder.hints.lesson02 import PEER_LEFT
 from autograder.hints.lesson04 import (
     BAD_INPUT,
@@ -265,3 +265,15 @@ def test_only_a_thread_that_serves_a_connection_spins_on_recv() -> None:
     # One thread does everything (select()): its loop is the recv loop.
     assert recv_loop_spins({100}, pids, threads=1)
     assert not recv_loop_spins(set(), pids, threads=3)
+
+
+def test_a_server_that_reads_its_users_in_turn() -> None:
+    turns = ProgramState(threads=2, one_reader=True)
+    for wire in (NO_LEAVE_NOTICE, SPLIT_CHARACTER, SLOW_CONSUMER, BAD_INPUT, NOBODY_READS):
+        assert choose(wire, Evidence(None, turns)) is ONE_READER
+    # Its framing bug is its own, and a thread that died still comes first.
+    assert choose(RECV_IS_NOT_A_MESSAGE, Evidence(None, turns)) is RECV_IS_NOT_A_MESSAGE
+    hint = choose(SLOW_CONSUMER, Evidence(crash(JSON_DECODE), turns))
+    assert hint is not None and hint.anchor == "thread-died"
+    # A server with a thread per user that stalls in sendall() keeps its hint.
+    assert choose(SLOW_CONSUMER, Evidence(None, ProgramState(threads=4))) is SLOW_CONSUMER

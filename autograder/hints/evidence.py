@@ -76,3 +76,17 @@ RECEIVER_ENDED = Hint(
     ),
     "thread-died",
 )
+
+ONE_READER = Hint(
+    Text(
+        "Все клиенты читаются одним потоком по очереди: он ждёт recv() от того, чья "
+        "очередь, и пока тот молчит, сообщения (и уход) остальных никто не читает. Нужен "
+        "отдельный поток на каждого клиента: в нём свой цикл recv(), и имя читается "
+        "там же.",
+        "One thread reads every client in turn: it waits in recv() for the one whose turn "
+        "it is, and while that one is silent nobody reads the others' messages (or notices "
+        "them leave). Give each client its own thread with its own recv() loop, and read "
+        "the nickname there too.",
+    ),
+    "thread-per-client",
+)
