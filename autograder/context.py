@@ -265,7 +265,8 @@ class CheckContext(Launcher):
             crash,
             program_state(box.process_ids(), box.exited.is_set(), connections),
             self._threads_at_step.get(id(box)),
-            starts_thread=facts is not None and "Thread(" in facts.text,
+            # A thread made and started (one only made, never started, is no receiver).
+            starts_thread=facts is not None and "Thread(" in facts.text and ".start(" in facts.text,
         )
         failure.hint = choose(failure.hint, evidence)
 

@@ -39,6 +39,7 @@ class Crash:
     line: int | None = None
     code: str | None = None  # that line's source, as the traceback shows it
     thread: str | None = None  # "Thread-3 (handle)" from "Exception in thread ...:"
+    causes: tuple[Crash, ...] = ()  # the earlier links of a chained traceback, in order
 
     @property
     def name(self) -> str:
@@ -75,17 +76,11 @@ def _students(path: str) -> bool:
     return not path.startswith(("/", "<")) and "site-packages" not in path
 
 
-def last_crash(stderr: str) -> Crash | None:
-    """The last exception of the last traceback in `stderr`, or None when there is none
-    (or it was cut off before its exception line)."""
-    lines = stderr.splitlines()
-    starts = [n for n, line in enumerate(lines) if line.strip() == _TRACEBACK]
-    if not starts:
-        return None
-    start = starts[-1]
+def _block(lines: list[str], start: int) -> Crash | None:
+    """The exception of the traceback starting at line `start`, with the last frame of
+    the student's in it (None when it is cut off before its exception line)."""
     file = code = None
     line_no = None
-    crash: Crash | None = None
     n = start + 1
     while n < len(lines):
         frame = _FRAME.match(lines[n])
@@ -100,43 +95,53 @@ def last_crash(stderr: str) -> Crash | None:
             n += 1  # a frame's source line, a caret line, or a blank one
             continue
         found = _EXCEPTION.match(lines[n])
-        if found:
-            crash = Crash(
-                found.group("name"),
-                (found.group("message") or "").strip(),
-                file,
-                line_no,
-                code,
-            )
-        break
-    if crash is None:
+        if found is None:
+            return None
+        message = (found.group("message") or "").strip()
+        return Crash(found.group("name"), message, file, line_no, code)
+    return None
+
+
+def last_crash(stderr: str) -> Crash | None:
+    """The last exception of the last traceback in `stderr` (with the earlier links of
+    its chain as `causes`), or None when there is none (or it was cut off before its
+    exception line)."""
+    lines = stderr.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.strip() == _TRACEBACK]
+    if not starts:
         return None
+    last = _block(lines, starts[-1])
+    if last is None:
+        return None
+    # The links before it: tracebacks followed by "During handling of the above ...".
+    causes: list[Crash] = []
+    first = starts[-1]
+    for earlier in reversed(starts[:-1]):
+        between = {line.strip() for line in lines[earlier:first]}
+        if not between & set(_CHAINED):
+            break
+        cause = _block(lines, earlier)
+        if cause is not None:
+            causes.insert(0, cause)
+        first = earlier
     return Crash(
-        crash.exception,
-        crash.message,
-        crash.file,
-        crash.line,
-        crash.code,
-        _thread_of(lines, start),
+        last.exception,
+        last.message,
+        last.file,
+        last.line,
+        last.code,
+        _thread_of(lines, first),
+        tuple(causes),
     )
 
 
 def _thread_of(lines: list[str], start: int) -> str | None:
-    """The thread a traceback starting at `start` came from: "Exception in thread X:" just
-    before it, or before the first traceback of its chain."""
-    n = start - 1
-    while n >= 0:
-        text = lines[n].strip()
-        thread = _THREAD.match(text)
+    """The thread a traceback (the first of its chain) starting at `start` came from:
+    "Exception in thread X:" just before it."""
+    if start > 0:
+        thread = _THREAD.match(lines[start - 1].strip())
         if thread:
             return thread.group("thread")
-        if text in _CHAINED:
-            # Go back to the start of the previous traceback of the chain.
-            while n >= 0 and lines[n].strip() != _TRACEBACK:
-                n -= 1
-        elif text and n == start - 1:
-            return None
-        n -= 1
     return None
 
 
@@ -244,7 +249,7 @@ class Evidence:
     crash: Crash | None = None  # the last exception of a traceback new since the step
     state: ProgramState = ProgramState()
     threads_before: int | None = None  # alive when the step began (None: not looked)
-    starts_thread: bool = False  # the program's source starts a thread
+    starts_thread: bool = False  # the program's source makes and starts a thread
 
 
 # The anchors of hints that claim what a dead thread also explains: something missing
@@ -295,8 +300,12 @@ def _reset(crash: Crash) -> bool:
     return bool(re.fullmatch(_RESET, crash.name)) or "[Errno 104]" in crash.message
 
 
-def _bad_descriptor(crash: Crash) -> bool:
-    return "[Errno 9]" in crash.message or "Bad file descriptor" in crash.message
+def _sent_to_gone(crash: Crash) -> bool:
+    """Died sending to a connection that is gone: closed by the server itself (EBADF) or
+    by the user (a broken pipe, a reset met by send())."""
+    if "[Errno 9]" in crash.message or "Bad file descriptor" in crash.message:
+        return True
+    return _reset(crash) and crash.code is not None and "send" in crash.code
 
 
 def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
@@ -304,9 +313,10 @@ def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
 
     A program that exited keeps the hint its exit was given (its own words, from its
     exit status and traceback). A hint of the OVERRIDABLE kind gives way to a traceback
-    new since the step, unless that exception is the hint's own bug (EXPLAINED): a reset
-    not caught is RESET_CRASH, a closed socket still written to is LEAVER_KEPT's bug, any
-    other exception is a thread that died there. With no traceback, a server that reads
+    new since the step, unless that exception is the hint's own bug (EXPLAINED): a send
+    to a connection that is gone (EBADF, a broken pipe; also as the caught cause of a
+    chained traceback) is LEAVER_KEPT's bug, a reset not
+    caught is RESET_CRASH, any other exception is a thread that died there. With no traceback, a server that reads
     its users in turn (one thread in recv(), the rest in accept()) did not get to what
     the check sent; a client whose one
     thread left waits in input() although its source starts a thread lost its receiving
@@ -320,10 +330,16 @@ def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
         explained = EXPLAINED.get(wire.anchor)
         if explained and re.fullmatch(explained, crash.name):
             return wire
+        # A send to a connection that is gone: the connection left in the list. Also when
+        # it was caught and its handler then failed: LEAVER_KEPT's own words say that
+        # (the except removes the wrong user), where the check chose them.
+        if _sent_to_gone(crash):
+            return hints.closed_socket_kept(crash)
+        gone = next((c for c in crash.causes if _sent_to_gone(c)), None)
+        if gone is not None:
+            return wire if wire.anchor == "leaver-kept" else hints.closed_socket_kept(gone)
         if _reset(crash):
             return RESET_CRASH
-        if _bad_descriptor(crash):
-            return hints.closed_socket_kept(crash)
         return hints.thread_died(crash)
     state = evidence.state
     if state.one_reader and (wire.anchor in ONE_READER_CLAIMS or wire is NOBODY_READS):

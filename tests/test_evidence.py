@@ -108,6 +108,40 @@ Traceback (most recent call last):
 ConnectionResetError: [Errno 104] Connection reset by peer
 """
 
+# 04-reset-then-valueerror, later: bob's thread sends to carol, reset and still listed.
+BROKEN_PIPE = f"""Exception in thread Thread-2 (handle):
+Traceback (most recent call last):
+  File "{LIB}/threading.py", line 1038, in _bootstrap_inner
+    self.run()
+  File "{LIB}/threading.py", line 975, in run
+    self._target(*self._args, **self._kwargs)
+  File "server.py", line 41, in handle
+    broadcast(f'{{nickname}}: {{text}}\\n'.encode(), client)
+  File "server.py", line 16, in broadcast
+    client.send(message)
+BrokenPipeError: [Errno 32] Broken pipe
+"""
+
+# 04-removes-sender: the send to carol's closed socket is caught; the handler then removes
+# the sender, who is not in the list any more.
+EBADF_THEN_VALUEERROR = f"""Exception in thread Thread-5 (handle):
+Traceback (most recent call last):
+  File "server.py", line 11, in broadcast
+    client.send(message)
+OSError: [Errno 9] Bad file descriptor
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "{LIB}/threading.py", line 1038, in _bootstrap_inner
+    self.run()
+  File "server.py", line 28, in handle
+    broadcast(f"{{name}}: {{data.decode().strip()}}\\n".encode(), conn)
+  File "server.py", line 14, in broadcast
+    clients.remove(sender)
+ValueError: list.remove(x): x not in list
+"""
+
 # A split letter decoded on its own (the split-utf8 bug itself).
 UNICODE = f"""Exception in thread Thread-2 (handle):
 Traceback (most recent call last):
@@ -198,6 +232,28 @@ def test_a_closed_socket_left_in_the_list() -> None:
         hint = choose(wire, Evidence(crash(EBADF)))
         assert hint is not None and hint.anchor == "leaver-kept"
         assert "Bad file descriptor" in hint.text.en and "server.py line 14" in hint.text.en
+
+
+def test_a_send_to_a_user_who_is_gone() -> None:
+    for wire in (NOBODY_READS, LEAVER_KEPT, NO_LEAVE_NOTICE):
+        hint = choose(wire, Evidence(crash(BROKEN_PIPE)))
+        assert hint is not None and hint.anchor == "leaver-kept"
+        assert "Broken pipe" in hint.text.en and "server.py line 16" in hint.text.en
+    # ... but the reset hint's own bug stays its own.
+    assert choose(RESET_CRASH, Evidence(crash(BROKEN_PIPE))) is RESET_CRASH
+
+
+def test_a_caught_send_to_a_closed_socket_whose_handler_failed() -> None:
+    c = crash(EBADF_THEN_VALUEERROR)
+    assert (c.name, c.line, c.code) == ("ValueError", 14, "clients.remove(sender)")
+    assert [cause.name for cause in c.causes] == ["OSError"]
+    assert c.thread == "Thread-5 (handle)"
+    # The check's own leaver-kept words say it (the except removes the wrong user) ...
+    assert choose(LEAVER_KEPT, Evidence(c)) is LEAVER_KEPT
+    # ... and any other hint gives way to the send that failed.
+    hint = choose(NOBODY_READS, Evidence(c))
+    assert hint is not None and hint.anchor == "leaver-kept"
+    assert "Bad file descriptor" in hint.text.en and "server.py line 11" in hint.text.en
 
 
 def test_the_receiving_thread_of_a_client() -> None:

@@ -43,17 +43,20 @@ def thread_died(crash: Crash) -> Hint:
 
 
 def closed_socket_kept(crash: Crash) -> Hint:
-    """A thread died writing to a socket that was closed but stayed in the client list."""
+    """A thread died writing to a connection that was closed (by the server: EBADF; by its
+    user: a broken pipe) but stayed in the client list."""
     at = _at(crash)
     return Hint(
         Text(
-            f"Поток упал: {crash.summary}{at.ru} — он писал в сокет, который уже закрыт, "
-            "но остался в списке клиентов. Убирайте соединение из списка, когда закрываете "
-            "его (при b'' и при ошибке recv), и ловите OSError вокруг каждой отправки, "
+            f"Поток упал: {crash.summary}{at.ru} — он писал в соединение, которое уже "
+            "закрыто, но осталось в списке клиентов. Убирайте соединение из списка, когда "
+            "клиент уходит или вы его закрываете "
+            "(при b'' и при ошибке recv), и ловите OSError вокруг каждой отправки, "
             "чтобы один ушедший не убивал поток отправителя.",
-            f"A thread died: {crash.summary}{at.en}: it wrote to a socket that was already "
-            "closed but stayed in the client list. Remove a connection from the list when "
-            "you close it (on b'' and on a recv error), and catch OSError around each send "
+            f"A thread died: {crash.summary}{at.en}: it wrote to a connection that was "
+            "already closed but stayed in the client list. Remove a connection from the "
+            "list when its user leaves or you close it (on b'' and on a recv error), and "
+            "catch OSError around each send "
             "so that one user who left does not kill the sender's thread.",
         ),
         "leaver-kept",
