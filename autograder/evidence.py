@@ -342,7 +342,14 @@ def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
             return RESET_CRASH
         return hints.thread_died(crash)
     state = evidence.state
-    if state.one_reader and (wire.anchor in ONE_READER_CLAIMS or wire is NOBODY_READS):
+    # (Its threads did not just end: a thread per client whose others all ended, one
+    # reader left, is not a server that reads in turn.)
+    kept_threads = evidence.threads_before is None or state.threads >= evidence.threads_before
+    if (
+        state.one_reader
+        and kept_threads
+        and (wire.anchor in ONE_READER_CLAIMS or wire is NOBODY_READS)
+    ):
         return hints.ONE_READER
     gone_before = evidence.threads_before == 1
     if (

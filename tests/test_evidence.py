@@ -205,6 +205,14 @@ def test_a_traceback_of_the_main_thread_names_no_thread() -> None:
 
 
 # --- the chooser: a traceback first ------------------------------------------------------
+def test_a_traceback_no_thread_death_announced_names_only_the_exception() -> None:
+    printed = JSON_DECODE.replace("Exception in thread Thread-1 (client_thread):\n", "")
+    hint = choose(NOBODY_READS, Evidence(crash(printed)))
+    assert hint is not None and hint.anchor == "thread-died"
+    assert "JSONDecodeError" in hint.text.en and "server.py line 29" in hint.text.en
+    assert "died" not in hint.text.en
+
+
 def test_a_thread_that_died_is_not_a_missing_thread() -> None:
     for wire in (NOBODY_READS, NO_LEAVE_NOTICE, RECV_IS_NOT_A_MESSAGE, SLOW_CONSUMER):
         hint = choose(wire, Evidence(crash(JSON_DECODE)))
@@ -331,5 +339,7 @@ def test_a_server_that_reads_its_users_in_turn() -> None:
     assert choose(RECV_IS_NOT_A_MESSAGE, Evidence(None, turns)) is RECV_IS_NOT_A_MESSAGE
     hint = choose(SLOW_CONSUMER, Evidence(crash(JSON_DECODE), turns))
     assert hint is not None and hint.anchor == "thread-died"
+    # Threads that just ended (a thread per client, one reader left) are not turns.
+    assert choose(NO_LEAVE_NOTICE, Evidence(None, turns, threads_before=4)) is NO_LEAVE_NOTICE
     # A server with a thread per user that stalls in sendall() keeps its hint.
     assert choose(SLOW_CONSUMER, Evidence(None, ProgramState(threads=4))) is SLOW_CONSUMER

@@ -23,8 +23,22 @@ def _at(crash: Crash) -> Text:
 
 
 def thread_died(crash: Crash) -> Hint:
-    """A thread of the program is not missing: it ran and died on `crash`."""
+    """A thread of the program is not missing: it ran and died on `crash`. (A traceback
+    that no thread's death announced, "Exception in thread ...", may have been printed by
+    the program itself and its thread gone on: then only the exception is named.)"""
     at = _at(crash)
+    if crash.thread is None:
+        return Hint(
+            Text(
+                f"Программа получила исключение: {crash.summary}{at.ru} — трассировка "
+                "ниже. То, что должно было случиться после этой строки, не случилось: "
+                "исправьте её или ловите исключение там, где его можно пережить.",
+                f"Your program hit an exception: {crash.summary}{at.en}; the traceback is "
+                "below. What was to happen after that line did not: fix it, or catch the "
+                "exception where the program can go on.",
+            ),
+            "thread-died",
+        )
     if crash.file is not None and "client" in crash.file.casefold():
         who = Text("Поток-получатель клиента", "Your client's receiving thread")
     else:
