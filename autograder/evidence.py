@@ -161,8 +161,25 @@ class ProgramState:
 # Syscalls by architecture: read(2) (a thread in read(0, ...) waits for its stdin),
 # recvfrom(2) (socket.recv), accept(2) and accept4(2).
 _SYSCALLS = {
-    "x86_64": {"read": 0, "recvfrom": 45, "accept": 43, "accept4": 288},
-    "aarch64": {"read": 63, "recvfrom": 207, "accept": 202, "accept4": 242},
+    "x86_64": {
+        "read": 0,
+        "recvfrom": 45,
+        "accept": 43,
+        "accept4": 288,
+        "nanosleep": 35,
+        "clock_nanosleep": 230,
+        "select": 23,
+        "pselect6": 270,
+    },
+    "aarch64": {
+        "read": 63,
+        "recvfrom": 207,
+        "accept": 202,
+        "accept4": 242,
+        "nanosleep": 101,
+        "clock_nanosleep": 115,
+        "pselect6": 72,
+    },
 }.get(os.uname().machine, {})
 
 
@@ -179,17 +196,39 @@ def _syscall(task: str) -> tuple[str, int] | None:
     return name, first
 
 
-def program_state(pids: list[int], exited: bool, connections: int = 0) -> ProgramState:
-    """The state of the processes `pids` (of one program), read from /proc;
-    `connections`: the users connected to it, for a server."""
-    if exited:
-        return ProgramState(exited=True)
+def _tasks(pids: list[int]) -> list[str]:
     tasks = []
     for pid in pids:
         try:
             tasks += [f"/proc/{pid}/task/{tid}" for tid in os.listdir(f"/proc/{pid}/task")]
         except OSError:
             continue
+    return tasks
+
+
+def polling(pids: list[int]) -> bool:
+    """Is a thread of the program in time.sleep()? (A loop that polls: it has not seen
+    what happened since it fell asleep. One asleep in select() or a wait with a timeout
+    wakes up on what it waits for.)"""
+    for task in _tasks(pids):
+        call = _syscall(task)
+        if call is None:
+            continue
+        name, first = call
+        # Python before 3.11 sleeps in select() with no descriptors at all.
+        if name in ("nanosleep", "clock_nanosleep") or (
+            name in ("select", "pselect6") and first == 0
+        ):
+            return True
+    return False
+
+
+def program_state(pids: list[int], exited: bool, connections: int = 0) -> ProgramState:
+    """The state of the processes `pids` (of one program), read from /proc;
+    `connections`: the users connected to it, for a server."""
+    if exited:
+        return ProgramState(exited=True)
+    tasks = _tasks(pids)
     calls = [_syscall(task) for task in tasks]
     names = [call[0] if call else "running" for call in calls]
     stdin_only = len(calls) == 1 and calls[0] == ("read", 0)

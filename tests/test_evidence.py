@@ -7,12 +7,21 @@ The tracebacks are the real ones of the student-style submissions in tests/submi
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+
 from autograder.evidence import (
     Crash,
     Evidence,
     ProgramState,
     choose,
     last_crash,
+    polling,
+    program_state,
     recv_loop_spins,
 )
 from autograder.hints.common import NOBODY_READS, RESET_CRASH, SERVER_EXITED, SPLIT_CHARACTER
@@ -343,3 +352,34 @@ def test_a_server_that_reads_its_users_in_turn() -> None:
     assert choose(NO_LEAVE_NOTICE, Evidence(None, turns, threads_before=4)) is NO_LEAVE_NOTICE
     # A server with a thread per user that stalls in sendall() keeps its hint.
     assert choose(SLOW_CONSUMER, Evidence(None, ProgramState(threads=4))) is SLOW_CONSUMER
+
+
+# --- gathering the state from /proc (real processes, no network) -------------------------
+def _until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_state_of_real_programs() -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "input()"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    try:
+        # A program in time.sleep() polls; one waiting in input() does not, and is a
+        # program whose one thread waits for its stdin.
+        assert _until(lambda: polling([sleeper.pid]))
+        assert _until(lambda: program_state([reader.pid], exited=False).stdin_only)
+        assert not polling([reader.pid])
+        state = program_state([sleeper.pid], exited=False)
+        assert state.threads == 1 and not state.stdin_only and not state.one_reader
+        assert program_state([reader.pid], exited=True) == ProgramState(exited=True)
+    finally:
+        for proc in (sleeper, reader):
+            proc.kill()
+            proc.wait()

@@ -12,6 +12,7 @@ import ipaddress
 import socket
 import time
 
+from autograder.evidence import polling
 from autograder.hints.common import STOPPED_ACCEPTING, TCP_SERVER, ServerHints
 from autograder.i18n import Text
 from autograder.netstat import SocketEntry, connection_consumed, datagrams_consumed
@@ -93,16 +94,18 @@ class Server:
         return peer
 
     def wait_timers(self, limit: float = JOIN_SETTLE) -> None:
-        """Wait (at most `limit`) until no thread of the server sleeps with a deadline.
+        """Wait (at most `limit`) until no thread of the server is in time.sleep().
 
         Users join at a human pace: between two joins a server that polls (a loop with
         time.sleep(0.05) until someone is in its list) has long woken up and done what a
         newcomer means to it. Joined milliseconds apart, whether it saw one newcomer or
         three would be chance, and its score with it (a loop that reads its users in
-        turn takes its list when it wakes). A server whose threads all wait for I/O, as
-        most do, costs one look."""
+        turn takes its list when it wakes). A server whose threads wait for I/O (also in
+        select() with a timeout: it wakes on the newcomer), as nearly all do, costs one
+        look."""
         deadline = time.monotonic() + limit
-        while "T" in self.box.thread_activity() and time.monotonic() < deadline:
+        pids = self.box.process_ids()
+        while polling(pids) and time.monotonic() < deadline:
             time.sleep(POLL)
 
     def wait_consumed(
