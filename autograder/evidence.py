@@ -154,7 +154,8 @@ class ProgramState:
     threads: int = 0  # alive now
     stdin_only: bool = False  # exactly one thread left, asleep reading stdin (input())
     # A server with several users connected whose one reading thread waits in recv() (on
-    # one of them), every other thread in accept(): it reads its users in turn.
+    # one of them) while another thread accepts (and no other thread exists): it reads
+    # its users in turn.
     one_reader: bool = False
 
 
@@ -232,10 +233,14 @@ def program_state(pids: list[int], exited: bool, connections: int = 0) -> Progra
     calls = [_syscall(task) for task in tasks]
     names = [call[0] if call else "running" for call in calls]
     stdin_only = len(calls) == 1 and calls[0] == ("read", 0)
+    # (One thread in recv() and none in accept() is a server serving one client at a
+    # time, not in turn: NOBODY_READS says that.)
+    accepting = names.count("accept") + names.count("accept4")
     one_reader = (
         connections >= 2
         and names.count("recvfrom") == 1
-        and all(name in ("recvfrom", "accept", "accept4") for name in names)
+        and accepting >= 1
+        and len(names) == 1 + accepting
     )
     return ProgramState(threads=len(tasks), stdin_only=stdin_only, one_reader=one_reader)
 

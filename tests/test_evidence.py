@@ -383,3 +383,35 @@ def test_the_state_of_real_programs() -> None:
         for proc in (sleeper, reader):
             proc.kill()
             proc.wait()
+
+
+TURNS = """
+import os, socket, tempfile, threading
+path = os.path.join(tempfile.mkdtemp(), "s")
+listener = socket.socket(socket.AF_UNIX)
+listener.bind(path)
+listener.listen()
+a, b = socket.socketpair()
+if ACCEPTS:
+    threading.Thread(target=listener.accept, daemon=True).start()
+a.recv(1)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_server_reading_in_turn_seen_in_its_threads() -> None:
+    # One thread in recv(), another in accept(): no network, Unix sockets.
+    turns = subprocess.Popen([sys.executable, "-c", "ACCEPTS = True" + TURNS])
+    alone = subprocess.Popen([sys.executable, "-c", "ACCEPTS = False" + TURNS])
+    try:
+        assert _until(lambda: program_state([turns.pid], False, connections=2).one_reader)
+        # The same with one user connected is a chat of one: nothing to read in turn.
+        assert not program_state([turns.pid], False, connections=1).one_reader
+        # One thread in recv() and nobody accepting: one client at a time, not turns.
+        assert _until(lambda: program_state([alone.pid], False).threads == 1)
+        time.sleep(0.2)
+        assert not program_state([alone.pid], False, connections=2).one_reader
+    finally:
+        for proc in (turns, alone):
+            proc.kill()
+            proc.wait()
