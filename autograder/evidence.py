@@ -356,16 +356,15 @@ def choose(wire: Hint | None, evidence: Evidence) -> Hint | None:
     """The hint for a failure whose symptom on the wire suggested `wire`.
 
     A program that exited keeps the hint its exit was given (its own words, from its
-    exit status and traceback). A hint of the OVERRIDABLE kind gives way to a traceback
-    new since the step, unless that exception is the hint's own bug (EXPLAINED): a send
-    to a connection that is gone (EBADF, a broken pipe; also as the caught cause of a
-    chained traceback) is LEAVER_KEPT's bug, a reset not
-    caught is RESET_CRASH, any other exception is a thread that died there. With no traceback, a server that reads
-    its users in turn (one thread in recv(), the rest in accept()) did not get to what
-    the check sent; a client whose one
-    thread left waits in input() although its source starts a thread lost its receiving
-    thread silently (for "it did not notice the other side leave": only when it was gone
-    before the step began). Else the wire's hint stands.
+    exit status and traceback), and so does every hint not of the OVERRIDABLE kind.
+    First a traceback new since the step, unless its exception is the hint's own bug
+    (EXPLAINED): a send to a connection that is gone (EBADF, a broken pipe; also as the
+    caught cause of a chained traceback) is LEAVER_KEPT's bug, a reset not caught is
+    RESET_CRASH, any other exception a thread that died there. Then the state: a server
+    that reads its users in turn (one thread in recv(), the others in accept()) never got
+    to what the check sent; a client whose one thread left waits in input() although its
+    source starts a thread lost its receiving thread silently (for "it did not notice the
+    other side leave": only if it was gone before the step began). Else the wire's hint.
     """
     if wire is None or wire.anchor not in OVERRIDABLE or evidence.state.exited:
         return wire
