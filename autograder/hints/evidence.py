@@ -30,11 +30,13 @@ def thread_died(crash: Crash) -> Hint:
     if crash.thread is None:
         return Hint(
             Text(
-                f"Программа получила исключение: {crash.summary}{at.ru} — трассировка "
-                "ниже. То, что должно было случиться после этой строки, не случилось: "
+                f"Программа получила исключение: {crash.summary}{at.ru}; трассировка — в "
+                "stderr в этом отчёте. То, что должно было случиться после этой строки, не "
+                "случилось: "
                 "исправьте её или ловите исключение там, где его можно пережить.",
-                f"Your program hit an exception: {crash.summary}{at.en}; the traceback is "
-                "below. What was to happen after that line did not: fix it, or catch the "
+                f"Your program hit an exception: {crash.summary}{at.en}; its traceback is in "
+                "the stderr of this report. What was to happen after that line did not: fix "
+                "it, or catch the "
                 "exception where the program can go on.",
             ),
             "thread-died",
@@ -45,10 +47,12 @@ def thread_died(crash: Crash) -> Hint:
         who = Text("Поток, который обслуживает клиента,", "The thread that serves a client")
     return Hint(
         Text(
-            f"{who.ru} есть, но он упал: {crash.summary}{at.ru} — трассировка ниже. "
+            f"{who.ru} есть, но он упал: {crash.summary}{at.ru}; трассировка — в stderr в "
+            "этом отчёте. "
             "Исправьте эту строку или ловите исключение внутри цикла потока, чтобы одна "
             "ошибка не обрывала его.",
-            f"{who.en} exists but died: {crash.summary}{at.en}; the traceback is below. "
+            f"{who.en} exists but died: {crash.summary}{at.en}; its traceback is in the "
+            "stderr of this report. "
             "Fix that line, or catch the exception inside the thread's loop so that one "
             "error does not end it.",
         ),
