@@ -125,6 +125,7 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
         spec.function(ctx)
     except CheckFailed as exc:
         failure = exc
+        ctx.judge(exc)  # the evidence decides its hint (a failed step's is judged already)
     except SandboxError as exc:
         error = Text(f"песочница: {exc}", f"sandbox: {exc}")
     except Exception as exc:  # noqa: BLE001 - a check's own bug must not stop the grading
