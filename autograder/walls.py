@@ -1,6 +1,6 @@
 """Which walls stood between a grading's student programs and the rest of the machine.
 
-The sandbox (sandbox.py, jail.py) raises what the system allows; reports say which stood,
+The sandbox (autograder/sandbox/, its jail.py) raises what the system allows; reports say which stood,
 so an instructor knows what a hostile submission could have reached. Pure data and words:
 reports and formats import this without any of the sandbox.
 """

@@ -189,7 +189,7 @@ def test_a_submission_folder_that_is_a_link_is_refused(tmp_path: Path) -> None:
 def test_the_reader_stops_at_the_limit_of_one_submission(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(similarity, "MAX_FILES", 3)
+    monkeypatch.setattr(similarity.reading, "MAX_FILES", 3)
     for n in range(5):
         (tmp_path / f"m{n}.py").write_text(f"X{n} = {n}\n")
     contents = read_python_files(tmp_path)
