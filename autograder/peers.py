@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from autograder.i18n import Text
-from autograder.textmatch import Match, excerpt, search_lines
+from autograder.textmatch import Match, Needle, excerpt, search_lines
 from autograder.verdicts import Transcript
 
 RECV_KEEP = 8 << 20  # bytes of received text a peer keeps for matching
@@ -127,7 +127,7 @@ class TcpPeer:
 
     def expect(
         self,
-        *needles: str,
+        *needles: Needle,
         timeout: float = 3.0,
         exclude: re.Pattern[str] | None = None,
         give_up: Callable[[], bool] | None = None,

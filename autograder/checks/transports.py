@@ -29,7 +29,7 @@ from autograder.peers import TcpPeer
 from autograder.programs.clients import ClientProgram, UdpClientProgram
 from autograder.programs.console import ConsoleProgram
 from autograder.quiescence import quiet_reason
-from autograder.textmatch import excerpt, find_segment
+from autograder.textmatch import Needle, excerpt, find_segment, loose, rewritten
 from autograder.verdicts import CheckFailed, Hint, ProgramFailed
 
 
@@ -49,14 +49,28 @@ def missing_hint(
     return default or advice.missing
 
 
+# A way to leave: its share of `leave`'s points, its title, and how a user leaves so.
+LeaveWay = tuple[float, Text, Callable[[CheckContext, TcpPeer], None]]
+
+
+FLOOD_COPIES = 3  # the same line this many times right after a leave is a flood
+
+
+def repeated(peer: TcpPeer, line: str, wait: float = 0.1) -> bool:
+    """Does `line` come again and again at `peer` (`FLOOD_COPIES` times, within `wait`
+    seconds)? A server whose loop never stops on b'' sends the same line over and over
+    (" говорит > carol"): it names the user, but it is not a notice."""
+    return peer.wait_until(lambda text: text.count(line) >= FLOOD_COPIES, timeout=wait)
+
+
 class Transport:
     """What the chat scenarios need of a protocol (see the module docstring)."""
 
     hints: ChatHints
+    name_not_read: Hint  # the name line came back relayed as a message: no name was read
     unit: Text  # what carries one message ("строка"/"line")
     unit_acc: Text  # ... as an object in Russian ("строку")
     reply_timeout: float  # seconds a reply gets to arrive (ends early once quiet)
-    leave_notice_weight: float  # of `leave`'s points; the rest is `after_leaving`'s
     crowd_size: int  # users in `many_clients`
     crowd_text: str
     crowd_timeout: float
@@ -93,15 +107,34 @@ class Transport:
         that forgets the name (each check fails for its own reason only). When the message
         does not arrive, what did arrive names the likely bug: the text without the name,
         the text back at the sender only, or nothing at all.
+
+        The text is matched loosely (`textmatch.loose`: its words with any punctuation
+        between them); a server that rewrites it pays for that once, in `broadcast`
+        (`require_name`), where the text must arrive as sent.
         """
         timeout = self.reply_timeout if timeout is None else timeout
         # The message is not sent yet: no line complete now can carry it.
         starts = [receiver.line_start() for receiver in receivers]
         self.send(ctx, sender, text, hint)
-        needles = (sender.name, text) if require_name else (text,)
+        needles = (sender.name, loose(text)) if require_name else (loose(text),)
         for receiver, since in zip(receivers, starts, strict=True):
             quiet = ctx.quiet()
-            if receiver.expect(*needles, timeout=timeout, give_up=quiet, since=since):
+            found = receiver.expect(*needles, timeout=timeout, give_up=quiet, since=since)
+            changed = rewritten(text, found.segment) if found and require_name else None
+            if changed is not None:
+                ctx.fail(
+                    Text(
+                        f"до {receiver.name} сообщение {sender.name} дошло изменённым",
+                        f"{sender.name}'s message reached {receiver.name} changed",
+                    ),
+                    Text(
+                        f'у {receiver.name} {self.unit.ru} с "{sender.name}" и "{text}"',
+                        f'{receiver.name} gets a {self.unit.en} with "{sender.name}" and "{text}"',
+                    ),
+                    excerpt(found.segment) if found else None,
+                    tcp_hints.text_rewritten_hint(text, changed),
+                )
+            if found:
                 continue
             came = receiver.received_since_mark()
             likely = missing_hint(sender, receiver, text, self.hints.delivery, hint, require_name)
@@ -129,10 +162,11 @@ class Transport:
         self,
         ctx: CheckContext,
         peer: TcpPeer,
-        *needles: str,
+        *needles: Needle,
         expected: Text,
         hint: Hint,
         nothing: bool = True,
+        exclude: re.Pattern[str] | None = None,
     ) -> str:
         """`ctx.expect` in this transport's time and words; `nothing`: a user who got
         nothing at all in the whole check means no broadcast (not for a join notice, the
@@ -143,6 +177,7 @@ class Transport:
             expected=expected,
             hint=hint,
             timeout=self.reply_timeout,
+            exclude=exclude,
             nothing_hint=self.hints.nothing_to_others if nothing else None,
         )
 
@@ -151,8 +186,10 @@ class Transport:
         raise NotImplementedError
 
     # --- leaving -------------------------------------------------------------------------
-    def leaves(self, ctx: CheckContext, peer: TcpPeer) -> None:
-        """The user leaves the way this protocol's users do."""
+    @property
+    def leave_ways(self) -> tuple[LeaveWay, ...]:
+        """Every way this protocol's users leave, each with its share of `leave`'s points
+        (the rest is `after_leaving`'s) and its title; one user leaves each way in turn."""
         raise NotImplementedError
 
     def expect_leave_notice(
@@ -167,9 +204,12 @@ class Transport:
         `before_leaving`); `hint`: what a missing notice means, if not the usual."""
         quiet = ctx.quiet()
         found = peer.expect(name, timeout=self.reply_timeout, exclude=not_a_notice, give_up=quiet)
-        if found is not None:
+        flood = found is not None and repeated(peer, found.segment)
+        if found is not None and not flood:
             return
         came = peer.received_since_mark()
+        if flood:  # one line of an endless flood names her: not a notice the server composed
+            hint = tcp_hints.EMPTY_RECV_SPIN
         ctx.fail(
             Text(
                 f"к {peer.name} не пришло уведомление о выходе {name}"
@@ -243,10 +283,10 @@ class Transport:
 
 class TcpLines(Transport):
     hints = tcp_hints.TCP_CHAT
+    name_not_read = tcp_hints.NAME_NOT_READ
     unit = Text("строка", "line")
     unit_acc = Text("строку", "line")
     reply_timeout = 3.0
-    leave_notice_weight = 0.6
     crowd_size = 50
     crowd_text = "hello to all forty-nine of you"
     crowd_timeout = 5.0
@@ -263,14 +303,37 @@ class TcpLines(Transport):
         self.expect(
             ctx,
             bob,
-            text,
+            loose(text),
             expected=Text(f'у bob строка "alice: {text}"', f'bob gets "alice: {text}"'),
             hint=NOT_UTF8,
         )
 
-    def leaves(self, ctx: CheckContext, peer: TcpPeer) -> None:
+    @property
+    def leave_ways(self) -> tuple[LeaveWay, ...]:
+        """The exit word and a half-close (many students' clients), then a plain close with
+        no word (the course's client, and a closed window): a server that only reacts to
+        the word, or only to the close, earns half of the notice's points."""
+        return (
+            (0.3, Text("выход словом exit", "leaving with the word exit"), self.leaves_with_word),
+            (
+                0.3,
+                Text("выход без слова: соединение закрыто", "leaving with no word: a plain close"),
+                self.leaves_by_closing,
+            ),
+        )
+
+    @staticmethod
+    def leaves_with_word(ctx: CheckContext, peer: TcpPeer) -> None:
         peer.send("exit\n")
         peer.leave()
+
+    @staticmethod
+    def leaves_by_closing(ctx: CheckContext, peer: TcpPeer) -> None:
+        """As solutions/04/client.py leaves: shutdown(SHUT_RDWR) and close, no word."""
+        peer.transcript.add(
+            peer.name, Text("закрывает соединение без слова exit", "closes with no exit word")
+        )
+        peer.close()
 
     def leave_hint(
         self,
@@ -386,13 +449,13 @@ def _is_exit(text: str) -> bool:
 
 class UdpDatagrams(Transport):
     hints = udp_hints.UDP_CHAT
+    name_not_read = udp_hints.UDP_NAME_NOT_READ
     unit = Text("датаграмма", "datagram")
     unit_acc = Text("датаграмму", "datagram")
     # Short on purpose: a datagram is only expected after the server has read the one
     # that causes it and gone idle again (`Server.wait_consumed`), and by then whatever it
     # sent is already at our sockets; what is left is our own reader.
     reply_timeout = 1.0
-    leave_notice_weight = 0.5
     crowd_size = 20
     crowd_text = "hello to all nineteen of you"
     crowd_timeout = 1.0
@@ -415,7 +478,13 @@ class UdpDatagrams(Transport):
                 failure.hint = self.hints.not_utf8
             raise
 
-    def leaves(self, ctx: CheckContext, peer: TcpPeer) -> None:
+    @property
+    def leave_ways(self) -> tuple[LeaveWay, ...]:
+        """UDP has no connection to close: the datagram exit is the only way."""
+        return ((0.5, Text("уведомление о выходе", "leave notice"), self.leaves),)
+
+    @staticmethod
+    def leaves(ctx: CheckContext, peer: TcpPeer) -> None:
         peer.send("exit")
         ctx.server().wait_consumed(peer)
 

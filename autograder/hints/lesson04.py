@@ -238,3 +238,84 @@ TCP_CHAT = ChatHints(
     client_no_receiver=CLIENT_NO_RECEIVER,
     client_no_exit=CLIENT_NO_EXIT,
 )
+
+# --- what the wire shows, read right (issue 16) -----------------------------------------
+NAME_NOT_READ = Hint(
+    Text(
+        "Имя пришло остальным только внутри строки, которую сервер переслал как сообщение, "
+        "подписав адресом соединения («('127.0.0.1', 35980): bob»): сервер не читает имя "
+        "вообще. Первая строка клиента — его имя: прочитайте её отдельно, запомните "
+        "(clients[conn] = name), разошлите остальным «bob вошёл в чат» и подписывайте "
+        "сообщения именем, а не адресом.",
+        "The name reached the others only inside a line the server relayed as a message, "
+        "signed with the connection's address (\"('127.0.0.1', 35980): bob\"): the server "
+        "never reads a name. A client's first line is its name: read it on its own, keep it "
+        "(clients[conn] = name), tell the others 'bob joined' and sign messages with the "
+        "name, not the address.",
+    ),
+    "join-leave-notices",
+)
+
+
+def nickname_bytes_hint(shown: str) -> Hint:
+    """The name arrived as a bytes repr (`shown`, e.g. "b'bob\\n'"): put in an f-string
+    undecoded."""
+    return Hint(
+        Text(
+            f"Имя приходит остальным как {shown}: в f-строку попали байты, как их вернул "
+            "recv(), с кавычками и \\n. Декодируйте и обрежьте имя: name = "
+            "conn.recv(1024).decode().strip().",
+            f"The name reaches the others as {shown}: the f-string got the bytes recv() "
+            "returned, quotes and \\n included. Decode and strip it: name = "
+            "conn.recv(1024).decode().strip().",
+        ),
+        "strip-nickname",
+    )
+
+
+def text_rewritten_hint(sent: str, came: str) -> Hint:
+    """The message arrived with the sender's name, but its text changed (`sent` → `came`)."""
+    return Hint(
+        Text(
+            f"Сообщение дошло с именем автора, но текст изменён: отправили «{sent}», пришло "
+            f"«{came}». Сервер переделывает сам текст (например, replace(' ', ': ') ставит "
+            "«: » вместо каждого пробела, а не только после имени). Добавляйте имя спереди: "
+            'f"{name}: {text}", текст не трогайте.',
+            f"The message arrived with the sender's name, but its text changed: sent "
+            f"'{sent}', got '{came}'. The server rewrites the text itself (e.g. "
+            "replace(' ', ': ') puts ': ' for every space, not only after the name). Put the "
+            'name in front, f"{name}: {text}", and leave the text alone.',
+        ),
+        "text-rewritten",
+    )
+
+
+NO_LINE_ENDING = Hint(
+    Text(
+        "Сервер отправляет уведомления и сообщения без \\n в конце, и они слипаются: "
+        "«…carol вошла в чатalice: привет». Клиент (и клиент курса) не может понять, где "
+        'кончается одно и начинается другое. Заканчивайте каждую строку: f"{name}: '
+        '{text}\\n".',
+        "The server sends notices and messages without a \\n at the end, so they run "
+        "together: '…carol joined the chatalice: hi'. A client (the course's too) cannot "
+        'tell where one ends and the next begins. End every line: f"{name}: {text}\\n".',
+    ),
+    "no-line-ending",
+)
+
+
+def client_prefix_hint(sent: str) -> Hint:
+    """The client put its own prefix before the typed line (`sent` is what it sent)."""
+    return Hint(
+        Text(
+            f"Клиент отправляет не набранную строку, а «{sent}»: он сам дописывает к ней "
+            "подпись (имя, время). Имя к сообщению добавляет сервер, и остальные увидят его "
+            "дважды («alice: [12:05] alice: …»). Отправляйте строку, как её набрали: "
+            'sock.sendall((line + "\\n").encode()).',
+            f"The client does not send the typed line but '{sent}': it adds its own prefix "
+            "(a name, a time). The server adds the name, so the others see it twice "
+            "('alice: [12:05] alice: …'). Send the line as typed: "
+            'sock.sendall((line + "\\n").encode()).',
+        ),
+        "client",
+    )
