@@ -29,9 +29,22 @@ from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.console import ConsoleProgram
 from autograder.textmatch import complete_lines, excerpt, find_segment, loose
-from autograder.verdicts import CheckFailed, Hint, ProgramFailed
+from autograder.verdicts import (
+    CheckFailed,
+    CheckSkipped,
+    Hint,
+    ProgramFailed,
+    StepResult,
+    StudentProgramMissing,
+)
 
 START_GRACE = 0.3  # seconds a UDP server must outlive its first datagram
+
+
+def relayed_exit(name: str) -> str:
+    """The leaver's exit word relayed as her chat line: the name, a separator with no
+    space in it ("carol: exit", "[carol] exit", "carol__SEP__exit"), the word."""
+    return rf"{re.escape(name)}\S{{0,10}}\s*(exit|/quit)\W*$"
 
 
 def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
@@ -50,7 +63,7 @@ def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
         }
         peer.skip_to_end()
     alternatives = [
-        rf"{re.escape(name)}\S{{0,10}}\s*(exit|/quit)\W*$",
+        relayed_exit(name),
         rf"^\W*{re.escape(name)}\W*$",  # "carol: " alone: an empty message, not a notice
     ]
     alternatives += [rf"^{re.escape(line)}$" for line in seen]
@@ -173,28 +186,94 @@ def many_clients(ctx: CheckContext, t: Transport) -> None:
 
 
 # --- the student's client ----------------------------------------------------------------
+RACY_RUNS = 3  # a client check that fails is run this many times; the majority counts
+
+
+Outcome = tuple[tuple[bool, ...], bool]  # which steps passed; whether the whole attempt did
+
+
+def majority(outcomes: list[Outcome]) -> int:
+    """The index of the first run whose outcome came most often (a pure function)."""
+    counts = [outcomes.count(o) for o in outcomes]
+    return counts.index(max(counts))
+
+
+def graded_by_majority(ctx: CheckContext, attempt: Callable[[], None]) -> None:
+    """Run `attempt` (a client check's steps, with a fresh copy of the client); when it
+    does not pass, run it again, up to `RACY_RUNS` times, and keep the outcome met most
+    often. A racy client (two threads that recv() on one socket) then gets the score a
+    user would meet most of the time, the same on every grading; a client that fails for
+    good fails the same way twice, and two runs settle it."""
+    runs: list[tuple[Outcome, list[StepResult], CheckFailed | None]] = []
+    for n in range(RACY_RUNS):
+        if n:
+            ctx.transcript.add(
+                "grader",
+                Text(
+                    f"не прошло: повтор {n + 1} из {RACY_RUNS} с новым запуском клиента, "
+                    "засчитывается исход большинства",
+                    f"not passed: run {n + 1} of {RACY_RUNS} with a new copy of the client; "
+                    "the majority's outcome counts",
+                ),
+            )
+        saved, ctx.steps = ctx.steps, []
+        failure: CheckFailed | None = None
+        try:
+            attempt()
+        except CheckFailed as raised:
+            failure = raised
+        finally:
+            steps, ctx.steps = ctx.steps, saved
+        outcome = (tuple(step.passed for step in steps), failure is None)
+        runs.append((outcome, steps, failure))
+        final = isinstance(failure, (CheckSkipped, StudentProgramMissing))
+        if final or (n == 0 and failure is None and all(outcome[0])):
+            break
+        if [o for o, _, _ in runs].count(outcome) * 2 > RACY_RUNS:
+            break
+    _, steps, failure = runs[majority([o for o, _, _ in runs])]
+    ctx.steps.extend(steps)
+    if failure is not None:
+        raise failure
+
+
 def client_sends(ctx: CheckContext, t: Transport) -> None:
-    """The client sends the nickname the user typed, then each typed line."""
+    """The client sends the nickname the user typed, then each typed line (judged by the
+    majority of up to three runs when it does not pass, see `graded_by_majority`)."""
+    graded_by_majority(ctx, lambda: client_sends_once(ctx, t))
+
+
+def client_sends_once(ctx: CheckContext, t: Transport) -> None:
     client = t.start_client(ctx)
     client.type("alice")
     t.connected(client)
     with ctx.step(0.5, Text("имя", "nickname")):
-        t.expect_sent(
-            ctx,
-            client,
-            "alice",
-            Text("серверу приходит имя alice", "the server receives the nickname alice"),
-            t.hints.client_no_name,
-        )
+        t.expect_nickname(ctx, client)
     with ctx.step(0.5, Text("набранная строка", "a typed line")):
-        client.type("hello from the keyboard")
-        t.expect_sent(
-            ctx,
-            client,
-            "hello from the keyboard",
-            Text("серверу приходит набранная строка", "the server receives the typed line"),
-            t.hints.client_no_send,
+        typed = "hello from the keyboard"
+        client.type(typed)
+        expected = Text(
+            f'серверу приходит набранная строка, как её набрали: "{typed}"',
+            f'the server receives the typed line as typed: "{typed}"',
         )
+        sent = t.expect_sent(ctx, client, typed, expected, t.hints.client_no_send)
+        prefix = own_prefix(sent, typed)
+        if prefix:
+            ctx.fail(
+                Text(
+                    f"клиент дописал к набранной строке своё: {prefix!r}",
+                    f"the client put its own text before the typed line: {prefix!r}",
+                ),
+                expected,
+                excerpt(sent.strip()),
+                t.client_prefix(sent.strip()),
+            )
+
+
+def own_prefix(sent: str, typed: str) -> str:
+    """What a client put before the line the user typed (a name, a time), or ""."""
+    at = sent.casefold().find(typed.casefold())
+    return sent[:at].strip() if at > 0 else ""
 
 
 def expect_printed(
@@ -218,8 +297,13 @@ def client_receives(ctx: CheckContext, t: Transport) -> None:
     """The client prints incoming messages while waiting for input, and leaves on exit.
 
     Cyrillic is tried last, on a second copy of the client: a client that dies on it
-    must not pass (or fail) the exit step by accident.
+    must not pass (or fail) the exit step by accident. Judged by the majority of up to
+    three runs when it does not pass (see `graded_by_majority`).
     """
+    graded_by_majority(ctx, lambda: client_receives_once(ctx, t))
+
+
+def client_receives_once(ctx: CheckContext, t: Transport) -> None:
     client = t.joined_client(ctx, first_run=True)
     with ctx.step(
         0.4,

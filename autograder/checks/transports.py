@@ -68,6 +68,7 @@ class Transport:
 
     hints: ChatHints
     name_not_read: Hint  # the name line came back relayed as a message: no name was read
+    client_prefix: Callable[[str], Hint]  # the client signs the typed line itself
     unit: Text  # what carries one message ("строка"/"line")
     unit_acc: Text  # ... as an object in Russian ("строку")
     reply_timeout: float  # seconds a reply gets to arrive (ends early once quiet)
@@ -268,9 +269,21 @@ class Transport:
 
     def expect_sent(
         self, ctx: CheckContext, client: ConsoleProgram, needle: str, expected: Text, hint: Hint
-    ) -> None:
-        """The client must send a message with `needle` to the grader's server."""
+    ) -> str:
+        """The client must send a message with `needle` to the grader's server: that
+        message (a line, a datagram), as it came."""
         raise NotImplementedError
+
+    def expect_nickname(self, ctx: CheckContext, client: ConsoleProgram) -> None:
+        """The client must send the nickname "alice" the user typed, as this protocol's
+        servers take it."""
+        self.expect_sent(
+            ctx,
+            client,
+            "alice",
+            Text("серверу приходит имя alice", "the server receives the nickname alice"),
+            self.hints.client_no_name,
+        )
 
     def answer(self, client: ConsoleProgram, text: str) -> None:
         """The grader's server sends the client one message."""
@@ -284,6 +297,7 @@ class Transport:
 class TcpLines(Transport):
     hints = tcp_hints.TCP_CHAT
     name_not_read = tcp_hints.NAME_NOT_READ
+    client_prefix = staticmethod(tcp_hints.client_prefix_hint)
     unit = Text("строка", "line")
     unit_acc = Text("строку", "line")
     reply_timeout = 3.0
@@ -372,11 +386,11 @@ class TcpLines(Transport):
             0.2,
             Text("новый участник и пишет, и читает", "a newcomer both talks and hears the others"),
         ):
-            dave = self.join(ctx, "dave")
-            self.say(ctx, dave, "is anyone still here", [alice])
+            erin = self.join(ctx, "erin")
+            self.say(ctx, erin, "is anyone still here", [alice])
             # Both ways: a server that keeps carol's dead connection in its list fails its
             # next send to it, and a wrong `except` then drops a living user instead.
-            self.say(ctx, alice, "yes, welcome dave", [dave], hint=tcp_hints.LEAVER_KEPT)
+            self.say(ctx, alice, "yes, welcome erin", [erin], hint=tcp_hints.LEAVER_KEPT)
 
     def crowd(self, ctx: CheckContext) -> list[TcpPeer]:
         server = ctx.server()
@@ -423,8 +437,8 @@ class TcpLines(Transport):
 
     def expect_sent(
         self, ctx: CheckContext, client: ConsoleProgram, needle: str, expected: Text, hint: Hint
-    ) -> None:
-        ctx.expect(client.connection, needle, expected=expected, hint=hint)
+    ) -> str:
+        return ctx.expect(client.connection, needle, expected=expected, hint=hint)
 
     def answer(self, client: ConsoleProgram, text: str) -> None:
         client.connection.send(self.frame(text))
@@ -450,6 +464,7 @@ def _is_exit(text: str) -> bool:
 class UdpDatagrams(Transport):
     hints = udp_hints.UDP_CHAT
     name_not_read = udp_hints.UDP_NAME_NOT_READ
+    client_prefix = staticmethod(udp_hints.udp_client_prefix_hint)
     unit = Text("датаграмма", "datagram")
     unit_acc = Text("датаграмму", "datagram")
     # Short on purpose: a datagram is only expected after the server has read the one
@@ -580,11 +595,36 @@ class UdpDatagrams(Transport):
         client.wait_datagram(_contains("alice"), timeout=1)
         return client
 
+    def expect_nickname(self, ctx: CheckContext, client: ConsoleProgram) -> None:
+        """The first datagram is the nickname itself: a course server takes the whole first
+        datagram from a new address as the name ("alice connect" or "__join" would be it)."""
+        assert isinstance(client, UdpClientProgram)
+        first = client.first_datagram().text.strip()
+        if first.casefold() != "alice":
+            if client.next_datagram == 0:
+                client.next_datagram = 1  # judged: later datagrams are the typed lines
+            ctx.fail(
+                Text(
+                    f"первая датаграмма клиента — {first!r}, а не имя",
+                    f"the client's first datagram is {first!r}, not the nickname",
+                ),
+                Text(
+                    "первая датаграмма — имя, как его набрали: alice",
+                    "the first datagram is the nickname as typed: alice",
+                ),
+                excerpt(first) or None,
+                udp_hints.udp_client_first_datagram_hint(first)
+                if first
+                else self.hints.client_no_name,
+            )
+        client.next_datagram = max(client.next_datagram, 1)
+
     def expect_sent(
         self, ctx: CheckContext, client: ConsoleProgram, needle: str, expected: Text, hint: Hint
-    ) -> None:
+    ) -> str:
         assert isinstance(client, UdpClientProgram)
-        if client.wait_datagram(_contains(needle)) is None:
+        datagram = client.wait_datagram(_contains(needle))
+        if datagram is None:
             ctx.fail(
                 Text(
                     f"серверу не пришла датаграмма с {needle!r}",
@@ -594,6 +634,7 @@ class UdpDatagrams(Transport):
                 excerpt(client.received()) or None,
                 hint,
             )
+        return datagram.text
 
     def answer(self, client: ConsoleProgram, text: str) -> None:
         assert isinstance(client, UdpClientProgram)

@@ -376,3 +376,20 @@ def udp_client_first_datagram_hint(first: str) -> Hint:
         ),
         "udp-client",
     )
+
+
+def udp_client_prefix_hint(sent: str) -> Hint:
+    """The client put its own prefix before the typed line (`sent` is the datagram)."""
+    return Hint(
+        Text(
+            f"Клиент отправляет не набранную строку, а «{sent}»: он сам дописывает к ней "
+            "подпись (имя, время). По протоколу курса имя к сообщению добавляет сервер: с "
+            "таким сервером остальные увидят подпись дважды. Отправляйте строку, как её "
+            "набрали: sock.sendto(line.encode(), server).",
+            f"The client does not send the typed line but '{sent}': it adds its own prefix "
+            "(a name, a time). In the course's protocol the server adds the name: with such a "
+            "server the others see it twice. Send the line as typed: "
+            "sock.sendto(line.encode(), server).",
+        ),
+        "udp-client",
+    )

@@ -309,12 +309,14 @@ def client_prefix_hint(sent: str) -> Hint:
     return Hint(
         Text(
             f"Клиент отправляет не набранную строку, а «{sent}»: он сам дописывает к ней "
-            "подпись (имя, время). Имя к сообщению добавляет сервер, и остальные увидят его "
-            "дважды («alice: [12:05] alice: …»). Отправляйте строку, как её набрали: "
+            "подпись (имя, время). По протоколу курса имя к сообщению добавляет сервер: с "
+            "таким сервером остальные увидят подпись дважды («alice: [12:05] alice: …»). "
+            "Отправляйте строку, как её набрали: "
             'sock.sendall((line + "\\n").encode()).',
             f"The client does not send the typed line but '{sent}': it adds its own prefix "
-            "(a name, a time). The server adds the name, so the others see it twice "
-            "('alice: [12:05] alice: …'). Send the line as typed: "
+            "(a name, a time). In the course's protocol the server adds the name: with such a "
+            "server the others see it twice ('alice: [12:05] alice: …'). Send the line as "
+            "typed: "
             'sock.sendall((line + "\\n").encode()).',
         ),
         "client",

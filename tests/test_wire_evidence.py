@@ -1,0 +1,120 @@
+"""What the wire shows, read right (issue 16): the pure choosers behind the chat checks'
+verdicts and hints, tested without a network."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+from autograder.checks.chat import majority, own_prefix, relayed_exit, relayed_from
+from autograder.checks.lesson03 import sendto_after_loop
+from autograder.checks.lesson04 import BYTES_REPR
+from autograder.checks.transports import repeated
+from autograder.hints.lesson03 import (
+    UDP_SENDTO_AFTER_LOOP,
+    udp_client_first_datagram_hint,
+    udp_client_prefix_hint,
+)
+from autograder.hints.lesson04 import client_prefix_hint, nickname_bytes_hint, text_rewritten_hint
+from autograder.peers import TcpPeer
+from autograder.verdicts import Transcript
+
+
+class _Peer:
+    """A stand-in with a peer's `local_port`."""
+
+    local_port = 35980
+
+
+def test_a_line_tagged_with_the_senders_port_is_relayed_not_composed() -> None:
+    relayed = relayed_from(_Peer())  # type: ignore[arg-type]
+    assert relayed.search("('127.0.0.1', 35980): bob")
+    assert not relayed.search("bob joined the chat")
+    assert not relayed.search("('127.0.0.1', 359801): bob")  # another port, not this one
+
+
+def test_a_bytes_repr_of_the_name_is_found() -> None:
+    assert BYTES_REPR.search("[+] b'bob\\n' joined").group(0) == "b'bob\\n'"  # type: ignore[union-attr]
+    assert BYTES_REPR.search('b"bob": hi')
+    assert not BYTES_REPR.search("bob: hi")
+    assert "b'bob\\n'" in nickname_bytes_hint("b'bob\\n'").text.en
+    assert nickname_bytes_hint("b'bob'").anchor == "strip-nickname"
+
+
+def test_a_client_prefix_is_what_comes_before_the_typed_text() -> None:
+    typed = "hello from the keyboard"
+    assert own_prefix(f"[12:05] alice: {typed}", typed) == "[12:05] alice:"
+    assert own_prefix(f"alice: {typed}", typed) == "alice:"
+    assert own_prefix(f"{typed}\r", typed) == ""
+    assert own_prefix("something else", typed) == ""
+    assert client_prefix_hint("alice: hi").anchor == "client"
+    assert udp_client_prefix_hint("alice: hi").anchor == "udp-client"
+
+
+def test_udp_first_datagram_hint_quotes_it() -> None:
+    hint = udp_client_first_datagram_hint("alice connect")
+    assert "alice connect" in hint.text.en and "alice connect" in hint.text.ru
+    assert hint.anchor == "udp-client"
+
+
+def test_text_rewritten_hint_quotes_both_forms() -> None:
+    hint = text_rewritten_hint("good morning everyone", "good: morning: everyone")
+    assert "good: morning: everyone" in hint.text.en and "good morning everyone" in hint.text.en
+    assert hint.anchor == "text-rewritten"
+
+
+def test_majority_keeps_the_outcome_met_most_often() -> None:
+    passed = ((True, True), True)
+    failed = ((True, False), False)
+    assert majority([failed, passed, passed]) == 1
+    assert majority([passed, failed, failed]) == 1
+    assert majority([failed, failed]) == 0
+    assert majority([passed]) == 0
+
+
+SENDTO_AFTER_LOOP = """
+while True:
+    data, addr = sock.recvfrom(65535)
+    for member in members:
+        if member == addr:
+            continue
+    sock.sendto(data, member)
+"""
+
+SENDTO_IN_LOOP = """
+while True:
+    data, addr = sock.recvfrom(65535)
+    for member in members:
+        if member != addr:
+            sock.sendto(data, member)
+    sock.sendto(b"ok", addr)
+"""
+
+
+def test_sendto_after_the_loop_is_told_from_sendto_in_it() -> None:
+    assert sendto_after_loop(SENDTO_AFTER_LOOP)
+    assert not sendto_after_loop(SENDTO_IN_LOOP)
+    assert not sendto_after_loop("def broken(:\n")
+    assert UDP_SENDTO_AFTER_LOOP.anchor == "udp-broadcast"
+
+
+def test_a_line_repeated_again_and_again_is_a_flood() -> None:
+    a, b = socket.socketpair()
+    try:
+        peer = TcpPeer("alice", a, Transcript())
+        peer.text = "carol joined\n" + " говорит > carol\n" * 5
+        assert repeated(peer, "говорит > carol", wait=0)
+        peer.text = "carol joined\ncarol left\n"
+        assert not repeated(peer, "carol left", wait=0)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_relayed_exit_word_is_no_leave_notice() -> None:
+    not_a_notice = re.compile(relayed_exit("carol"), re.IGNORECASE)
+    assert not_a_notice.search("carol__SEP__exit")
+    assert not_a_notice.search("carol: exit")
+    assert not_a_notice.search("[carol] exit")
+    assert not not_a_notice.search("carol left the chat")
+    assert not not_a_notice.search("carol вышел (exit)")  # a line the server composed
