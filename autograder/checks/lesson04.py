@@ -44,6 +44,7 @@ from autograder.hints.lesson04 import (
     SLOW_CONSUMER,
     SLOW_CONSUMER_LIMIT,
     STRIP_NICKNAME,
+    STRIP_NICKNAME_NO_CLIENT,
     nickname_bytes_hint,
 )
 from autograder.i18n import Text
@@ -239,7 +240,7 @@ def nickname(ctx: CheckContext) -> None:
                 f'alice gets one line "bob: {text}" (and notices on one line too)',
             ),
             excerpt(broken.strip()),
-            STRIP_NICKNAME,
+            STRIP_NICKNAME if ctx.submission.client is not None else STRIP_NICKNAME_NO_CLIENT,
         )
     if not message and not notices:
         ctx.skip(
@@ -507,6 +508,8 @@ def delivery_hint(sender: TcpPeer, receiver: TcpPeer, text: str, default: Hint) 
         return default
     if loose(text).search(clean(sender.text)):
         return ECHO_ONLY
-    if receiver.received_bytes == 0 or sender.name not in got:
+    if receiver.received_bytes == 0:
         return NOTHING_TO_OTHERS
+    if sender.name not in got:  # something came, only none of it from the sender
+        return NO_BROADCAST
     return default

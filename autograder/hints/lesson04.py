@@ -191,6 +191,21 @@ STRIP_NICKNAME = Hint(
     ),
     "strip-nickname",
 )
+# The same, for a submission with no client of its own (tested with nc or telnet, which
+# end the line too): nothing to say about "your own client".
+STRIP_NICKNAME_NO_CLIENT = Hint(
+    Text(
+        "Имя хранится вместе с переводом строки, с которым его прислал клиент "
+        '("bob\\n"), и у остальных имя и текст оказываются на разных строках. Обрежьте '
+        "имя: name = conn.recv(1024).decode().strip(), а лучше читайте первую строку так "
+        "же, как сообщения (по \\n).",
+        'The nickname is kept with the line ending the client sent it with ("bob\\n"), '
+        "so the others see the name and the text on two lines. Strip it: name = "
+        "conn.recv(1024).decode().strip(), or better read the first line the way you read "
+        "messages (split on \\n).",
+    ),
+    "strip-nickname",
+)
 EMPTY_RECV_SPIN = Hint(
     Text(
         "Клиент закрыл соединение, а цикл сервера не остановился: recv() снова и снова "
