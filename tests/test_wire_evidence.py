@@ -21,8 +21,9 @@ from autograder.verdicts import Transcript
 
 
 class _Peer:
-    """A stand-in with a peer's `local_port`."""
+    """A stand-in with a peer's `name` and `local_port`."""
 
+    name = "bob"
     local_port = 35980
 
 
@@ -31,6 +32,8 @@ def test_a_line_tagged_with_the_senders_port_is_relayed_not_composed() -> None:
     assert relayed.search("('127.0.0.1', 35980): bob")
     assert not relayed.search("bob joined the chat")
     assert not relayed.search("('127.0.0.1', 359801): bob")  # another port, not this one
+    assert not relayed.search("bob ('127.0.0.1', 35980) joined")  # composed, with the address
+    assert not relayed.search("('127.0.0.1', 35980): bob joined")
 
 
 def test_a_bytes_repr_of_the_name_is_found() -> None:

@@ -71,10 +71,13 @@ def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
 
 
 def relayed_from(peer: TcpPeer) -> re.Pattern[str]:
-    """A line tagged with `peer`'s own port ("('127.0.0.1', 35980): bob"): what it sent,
-    relayed under its address. Such a line names the user only because the user typed the
-    name; the server never read a name, so it is no notice."""
-    return re.compile(rf"(?<!\d){peer.local_port}(?!\d)")
+    """`peer`'s name line relayed under its address ("('127.0.0.1', 35980): bob": its own
+    port, then nothing but its name). Such a line names the user only because the user
+    typed the name; the server never read a name, so it is no notice. (A notice that shows
+    the address too, "bob ('127.0.0.1', 35980) joined", is one.)"""
+    return re.compile(
+        rf"(?<!\d){peer.local_port}(?!\d)\W*{re.escape(peer.name)}\W*$", re.IGNORECASE
+    )
 
 
 def expect_join_notice(ctx: CheckContext, t: Transport, peer: TcpPeer, newcomer: TcpPeer) -> None:

@@ -42,9 +42,9 @@ def missing_hint(
     require_name: bool = False,
 ) -> Hint:
     """Why `text` from `sender` did not reach `receiver`, judged by what did arrive."""
-    if require_name and find_segment(receiver.received_since_mark(), (text,)):
+    if require_name and find_segment(receiver.received_since_mark(), (loose(text),)):
         return advice.no_name
-    if find_segment(sender.received_since_mark(), (text,)):
+    if find_segment(sender.received_since_mark(), (loose(text),)):
         return advice.echo_only
     return default or advice.missing
 
