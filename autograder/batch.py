@@ -28,7 +28,7 @@ keeps what is done, and exits 2.
 
 `--similarity` (with `--starter`, `--archive`): once the class is graded, the pairs of
 submissions that share code, as `python -m autograder similar` ranks them
-(autograder/similarity.py), go to `<gradebook>-similarity.html`, and the gradebook gains
+(autograder/similarity/), go to `<gradebook>-similarity.html`, and the gradebook gains
 two last columns: each submission's closest match and the share of its code found there.
 """
 

@@ -11,7 +11,7 @@ did). Under GitHub Actions the Markdown report is also appended to `$GITHUB_STEP
 and a `classroom` report also sets the step output `result` (base64) in `$GITHUB_OUTPUT`,
 as GitHub Classroom's runners do. `python -m autograder batch ...` grades many folders
 (autograder/batch.py); `python -m autograder similar ...` ranks a class's submissions by
-the code they share (autograder/similarity.py).
+the code they share (autograder/similarity/).
 
 The student's loop: `--watch` grades again on every save (autograder/watch.py); with no
 folder, inside the course repository, the command shows the whole course at a glance
@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.batch import main as batch_main
 
         return batch_main(argv[1:])
-    if argv[:1] == ["similar"]:  # python -m autograder similar DIR...: see similarity.py
+    if argv[:1] == ["similar"]:  # python -m autograder similar DIR...: see autograder/similarity/
         from autograder.similarity import main as similar_main
 
         return similar_main(argv[1:])

@@ -1,6 +1,6 @@
 """What a batch (or a comparison of similar submissions) takes in: the submission folders
 found in the folders named on its command line, each with a name unique in the batch and
-its lesson. batch.py grades them; similarity.py compares them.
+its lesson. batch.py grades them; similarity/ compares them.
 """
 
 from __future__ import annotations
