@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import socket
 
-from autograder.checks.chat import majority, own_prefix, relayed_exit, relayed_from
+from autograder.checks.chat import majority, own_prefix, relayed_exit, relayed_from, two_readers
 from autograder.checks.lesson03 import sendto_after_loop
 from autograder.checks.lesson04 import BYTES_REPR
 from autograder.checks.transports import repeated
@@ -121,3 +121,13 @@ def test_a_relayed_exit_word_is_no_leave_notice() -> None:
     assert not_a_notice.search("[carol] exit")
     assert not not_a_notice.search("carol left the chat")
     assert not not_a_notice.search("carol вышел (exit)")  # a line the server composed
+
+
+def test_two_threads_blocked_reading_one_socket_is_a_race() -> None:
+    # /proc/PID/task/TID/syscall: the number, then the arguments (the descriptor first).
+    racing = ["45 0x3 0x7f0 0x400 0x0 0x0 0x0 0x7ffd 0x7f1", "45 0x3 0x7f2 0x400 0x0"]
+    assert two_readers(racing, "x86_64")
+    apart = ["0 0x0 0x55d 0x2000 0x0", "45 0x3 0x7f2 0x400 0x0"]  # input() and recv()
+    assert not two_readers(apart, "x86_64")
+    assert not two_readers(["running"], "x86_64")
+    assert not two_readers(racing, "unknown-machine")  # no table: no claim

@@ -17,6 +17,9 @@ worded freely) and send the next message only once the server has read the previ
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
 import re
 import time
 from collections.abc import Callable
@@ -25,6 +28,7 @@ from autograder.checks.common import judge_port, settle
 from autograder.checks.transports import Transport
 from autograder.context import CheckContext
 from autograder.hints.common import CLIENT_NOT_UTF8
+from autograder.hints.lesson04 import CLIENT_RECV_RACE
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.console import ConsoleProgram
@@ -189,7 +193,46 @@ def many_clients(ctx: CheckContext, t: Transport) -> None:
 
 
 # --- the student's client ----------------------------------------------------------------
-RACY_RUNS = 3  # a client check that fails is run this many times; the majority counts
+RACY_RUNS = 3  # a client check that fails is run up to this many times; the majority counts
+RACE_RUNS = 5  # ... and up to this many while each failed run was a race the client lost
+
+# Syscalls that read a socket (read, readv, recvfrom, recvmsg), by machine: a thread blocked
+# in one shows its number, then the descriptor, in /proc/PID/task/TID/syscall.
+READ_SYSCALLS = {
+    "x86_64": {0, 19, 45, 47},
+    "aarch64": {63, 65, 207, 212},
+}
+
+
+def two_readers(syscalls: list[str], machine: str) -> bool:
+    """Are two threads blocked reading the same descriptor? (`syscalls`: the lines of
+    /proc/PID/task/TID/syscall of every thread.) A pure function of that evidence."""
+    reads = READ_SYSCALLS.get(machine, set())
+    seen: set[str] = set()
+    for line in syscalls:
+        parts = line.split()
+        if len(parts) < 2 or not parts[0].isdigit() or int(parts[0]) not in reads:
+            continue
+        if parts[1] in seen:
+            return True
+        seen.add(parts[1])
+    return False
+
+
+def client_races(ctx: CheckContext) -> bool:
+    """Does the client this check started have two threads waiting on one socket (its
+    receiving thread and a recv() of its main thread)? Whichever the kernel wakes gets
+    the data: the other waits for data that never comes."""
+    client = ctx._client
+    if client is None or client.box.exited.is_set():
+        return False
+    lines = []
+    for pid in client.box.process_ids():
+        with contextlib.suppress(OSError):
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/syscall") as f:
+                    lines.append(f.read())
+    return two_readers(lines, platform.machine())
 
 
 Outcome = tuple[tuple[bool, ...], bool]  # which steps passed; whether the whole attempt did
@@ -203,20 +246,24 @@ def majority(outcomes: list[Outcome]) -> int:
 
 def graded_by_majority(ctx: CheckContext, attempt: Callable[[], None]) -> None:
     """Run `attempt` (a client check's steps, with a fresh copy of the client); when it
-    does not pass, run it again, up to `RACY_RUNS` times, and keep the outcome met most
-    often. A racy client (two threads that recv() on one socket) then gets the score a
-    user would meet most of the time, the same on every grading; a client that fails for
-    good fails the same way twice, and two runs settle it."""
+    does not pass, run it again and keep the outcome met most often: a client that fails
+    for good fails the same way twice, and two runs settle it.
+
+    A failed run that the client's own race decided (two of its threads wait on one
+    socket, `client_races`) is not an outcome a user meets most of the time: such runs
+    are set aside and the client is run again, up to `RACE_RUNS` times, until a run the
+    race did not decide; only if every run lost the race is that the outcome (named with
+    `t.hints.client_race`). So a racy client gets the same score on every grading.
+    """
     runs: list[tuple[Outcome, list[StepResult], CheckFailed | None]] = []
-    for n in range(RACY_RUNS):
+    lost_races = 0
+    for n in range(RACE_RUNS):
         if n:
             ctx.transcript.add(
                 "grader",
                 Text(
-                    f"не прошло: повтор {n + 1} из {RACY_RUNS} с новым запуском клиента, "
-                    "засчитывается исход большинства",
-                    f"not passed: run {n + 1} of {RACY_RUNS} with a new copy of the client; "
-                    "the majority's outcome counts",
+                    f"не прошло: повтор {n + 1} с новым запуском клиента",
+                    f"not passed: run {n + 1} with a new copy of the client",
                 ),
             )
         saved, ctx.steps = ctx.steps, []
@@ -228,13 +275,41 @@ def graded_by_majority(ctx: CheckContext, attempt: Callable[[], None]) -> None:
         finally:
             steps, ctx.steps = ctx.steps, saved
         outcome = (tuple(step.passed for step in steps), failure is None)
-        runs.append((outcome, steps, failure))
-        final = isinstance(failure, (CheckSkipped, StudentProgramMissing))
-        if final or (n == 0 and failure is None and all(outcome[0])):
+        passed = failure is None and all(outcome[0])
+        if isinstance(failure, (CheckSkipped, StudentProgramMissing)) or (n == 0 and passed):
+            runs = [(outcome, steps, failure)]
             break
-        if [o for o, _, _ in runs].count(outcome) * 2 > RACY_RUNS:
+        if not passed and client_races(ctx):
+            lost_races += 1
+            ctx.transcript.add(
+                "grader",
+                Text(
+                    "два потока клиента ждут данных из одного сокета: этот запуск решила гонка",
+                    "two threads of the client wait on one socket: a race decided this run",
+                ),
+            )
+            if lost_races == RACE_RUNS:  # every run lost it: that is what a user meets
+                runs = [(outcome, steps, failure)]
+            continue
+        runs.append((outcome, steps, failure))
+        if lost_races or [o for o, _, _ in runs].count(outcome) * 2 > RACY_RUNS:
+            break
+        if len(runs) == RACY_RUNS:
             break
     _, steps, failure = runs[majority([o for o, _, _ in runs])]
+    if lost_races and (failure is not None or not all(s.passed for s in steps)):
+        failed = failure or next(s.failure for s in steps if s.failure is not None)
+        if failed is not None and lost_races == RACE_RUNS:
+            failed.hint = CLIENT_RECV_RACE
+    elif lost_races:
+        ctx.note(
+            Text(
+                f"клиент проиграл гонку в {lost_races} из {lost_races + 1} запусков: два его "
+                "потока вызывают recv() на одном сокете (засчитан запуск без гонки)",
+                f"the client lost a race in {lost_races} of {lost_races + 1} runs: two of its "
+                "threads call recv() on one socket (the run without the race counts)",
+            )
+        )
     ctx.steps.extend(steps)
     if failure is not None:
         raise failure

@@ -336,3 +336,20 @@ def client_prefix_hint(sent: str) -> Hint:
         ),
         "client",
     )
+
+
+CLIENT_RECV_RACE = Hint(
+    Text(
+        "Два потока клиента читают один сокет: поток-получатель и recv() главного потока "
+        "(например, ждущий приглашения сервера). Данные достаются тому, кого ядро разбудит "
+        "первым; если приглашение забрал поток-получатель, главный поток ждёт вечно и имя "
+        "не отправляется. Читайте сокет только в потоке-получателе; главный поток пусть "
+        "только отправляет.",
+        "Two threads of the client read one socket: the receiving thread and a recv() in "
+        "the main thread (say, waiting for the server's prompt). The data goes to whichever "
+        "the kernel wakes first; when the receiving thread takes the prompt, the main thread "
+        "waits forever and the name is never sent. Read the socket in the receiving thread "
+        "only; let the main thread only send.",
+    ),
+    "client-receiving-thread",
+)
