@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 import socket
 
+import pytest
+
+from autograder.checks import chat
 from autograder.checks.chat import majority, own_prefix, relayed_exit, relayed_from, two_readers
 from autograder.checks.lesson03 import sendto_after_loop
 from autograder.checks.lesson04 import BYTES_REPR
@@ -15,9 +18,15 @@ from autograder.hints.lesson03 import (
     udp_client_first_datagram_hint,
     udp_client_prefix_hint,
 )
-from autograder.hints.lesson04 import client_prefix_hint, nickname_bytes_hint, text_rewritten_hint
+from autograder.hints.lesson04 import (
+    CLIENT_RECV_RACE,
+    client_prefix_hint,
+    nickname_bytes_hint,
+    text_rewritten_hint,
+)
+from autograder.i18n import Text
 from autograder.peers import TcpPeer
-from autograder.verdicts import Transcript
+from autograder.verdicts import CheckFailed, Transcript
 
 
 class _Peer:
@@ -131,3 +140,57 @@ def test_two_threads_blocked_reading_one_socket_is_a_race() -> None:
     assert not two_readers(apart, "x86_64")
     assert not two_readers(["running"], "x86_64")
     assert not two_readers(racing, "unknown-machine")  # no table: no claim
+
+
+class _Ctx:
+    """What graded_by_majority uses of a check's context."""
+
+    def __init__(self) -> None:
+        self.steps: list = []
+        self.notes: list = []
+        self.transcript = Transcript()
+        self._client = None
+
+    def note(self, text: object) -> None:
+        self.notes.append(text)
+
+
+def _attempts(ctx: _Ctx, outcomes: list[bool]) -> tuple[list[int], object]:
+    """An attempt that passes or fails in turn as `outcomes` says; how often it ran."""
+
+    runs: list[int] = []
+
+    def attempt() -> None:
+        runs.append(1)
+        if not outcomes[len(runs) - 1]:
+            raise CheckFailed(Text("нет", "no"))
+
+    return runs, attempt
+
+
+def test_a_client_that_fails_for_good_is_settled_in_two_runs() -> None:
+
+    ctx = _Ctx()
+    runs, attempt = _attempts(ctx, [False] * 5)
+    with pytest.raises(CheckFailed):
+        chat.graded_by_majority(ctx, attempt)  # type: ignore[arg-type]
+    assert len(runs) == 2
+
+
+def test_a_race_lost_only_sometimes_does_not_decide(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    ctx = _Ctx()
+    runs, attempt = _attempts(ctx, [False, False, True, False, False])
+    monkeypatch.setattr(chat, "client_races", lambda _ctx: True)
+    chat.graded_by_majority(ctx, attempt)  # type: ignore[arg-type]  # passes: no raise
+    assert len(runs) == 3 and ctx.notes
+
+
+def test_a_race_lost_every_time_fails_and_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    ctx = _Ctx()
+    runs, attempt = _attempts(ctx, [False] * 5)
+    monkeypatch.setattr(chat, "client_races", lambda _ctx: True)
+    with pytest.raises(CheckFailed) as failed:
+        chat.graded_by_majority(ctx, attempt)  # type: ignore[arg-type]
+    assert len(runs) == chat.RACE_RUNS and failed.value.hint == CLIENT_RECV_RACE
