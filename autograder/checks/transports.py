@@ -140,11 +140,17 @@ class Transport:
             came = receiver.received_since_mark()
             likely = missing_hint(sender, receiver, text, self.hints.delivery, hint, require_name)
             unit = self.unit
+            # The text came, only without the sender's name: say so, not "did not get".
+            nameless = require_name and likely is self.hints.delivery.no_name
             ctx.fail(
                 Text(
-                    f"до {receiver.name} не дошло сообщение {sender.name}"
+                    f"сообщение {sender.name} пришло к {receiver.name} без имени автора"
+                    if nameless
+                    else f"до {receiver.name} не дошло сообщение {sender.name}"
                     + quiet_reason(quiet, timeout).ru,
-                    f"{receiver.name} did not get {sender.name}'s message"
+                    f"{sender.name}'s message reached {receiver.name} without the sender's name"
+                    if nameless
+                    else f"{receiver.name} did not get {sender.name}'s message"
                     + quiet_reason(quiet, timeout).en,
                 ),
                 Text(
