@@ -22,7 +22,7 @@ import os
 import platform
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from autograder.checks.common import judge_port, settle
 from autograder.checks.transports import Transport
@@ -32,7 +32,7 @@ from autograder.hints.lesson04 import CLIENT_RECV_RACE
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.console import ConsoleProgram
-from autograder.textmatch import complete_lines, excerpt, find_segment, loose
+from autograder.textmatch import clean, complete_lines, excerpt, find_segment, loose
 from autograder.verdicts import (
     CheckFailed,
     CheckSkipped,
@@ -51,6 +51,18 @@ def relayed_exit(name: str) -> str:
     return rf"{re.escape(name)}\S{{0,10}}\s*(exit|/quit)\W*$"
 
 
+FLOODED = 1 << 18  # characters: more than any chat's own lines in a check, a flood's
+
+
+def lines_naming(text: str, name: str, roster: Iterable[str]) -> set[str]:
+    """The complete lines of `text` that name `name`: logical lines (a name cut off by its
+    line ending rejoined), or, in a flood (`FLOODED`), plain lines found at C speed."""
+    if len(text) <= FLOODED:
+        return {line for line in complete_lines(text, 0, roster) if name in line.casefold()}
+    found = re.finditer(rf"^[^\n]*{re.escape(name)}[^\n]*\n", text, re.IGNORECASE | re.MULTILINE)
+    return {clean(match.group(0)).strip() for match in found}
+
+
 def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
     """Let the join notices settle, then forget them: a leave notice must be new text.
 
@@ -62,9 +74,7 @@ def before_leaving(peers: list[TcpPeer], name: str) -> re.Pattern[str]:
     settle(peers)
     seen = set()
     for peer in peers:
-        seen |= {
-            line for line in complete_lines(peer.text, 0, peer.roster) if name in line.casefold()
-        }
+        seen |= lines_naming(peer.text, name, peer.roster)
         peer.skip_to_end()
     alternatives = [
         relayed_exit(name),

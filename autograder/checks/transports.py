@@ -54,6 +54,7 @@ LeaveWay = tuple[float, Text, Callable[[CheckContext, TcpPeer], None]]
 
 
 FLOOD_COPIES = 3  # the same line this many times right after a leave is a flood
+FLOOD_BYTES = 1 << 16  # this much text after a leave, none of it a notice, is a flood
 
 
 def repeated(peer: TcpPeer, line: str, wait: float = 0.1) -> bool:
@@ -210,7 +211,13 @@ class Transport:
         """`peer` must be told that `name` left (text it had not seen before, see
         `before_leaving`); `hint`: what a missing notice means, if not the usual."""
         quiet = ctx.quiet()
-        found = peer.expect(name, timeout=self.reply_timeout, exclude=not_a_notice, give_up=quiet)
+        start = peer.received_bytes
+
+        def give_up() -> bool:
+            # A flood (64 KB of anything but a notice) will not turn into one: stop waiting.
+            return peer.received_bytes - start > FLOOD_BYTES or bool(quiet and quiet())
+
+        found = peer.expect(name, timeout=self.reply_timeout, exclude=not_a_notice, give_up=give_up)
         flood = found is not None and repeated(peer, found.segment)
         if found is not None and not flood:
             return
