@@ -85,11 +85,10 @@ def segments(text: str, start: int = 0) -> list[tuple[str, int]]:
     return out
 
 
-def _ends_with_name(raw: str, names: Iterable[str], glued: bool = False) -> str | None:
+def ends_with_name(raw: str, names: Iterable[str], glued: bool = False) -> str | None:
     """The nickname `raw` ends with (before its line ending), as a whole word; `glued`:
-    or stuck to the word before it, as in a rejoined line of a server that ends none of
-    its lines ("carol⏎ joined the chatalice⏎: hi": alice's name came right after the
-    notice)."""
+    or stuck to the word before it, as from a server that ends none of its lines
+    ("carol⏎ joined the chatalice⏎: hi": alice's name came right after the notice)."""
     body = clean(raw).rstrip("\r\n").casefold()
     for name in names:
         folded = name.casefold()
@@ -125,7 +124,7 @@ def logical_lines(text: str, start: int = 0, names: Iterable[str] = ()) -> list[
         joined, first_break = clean(raw), None
         i += 1
         while names and raw.endswith("\n") and i < len(raw_segments):
-            name = _ends_with_name(raw, names, glued=first_break is not None)
+            name = ends_with_name(raw, names, glued=first_break is not None)
             rest, rest_end = raw_segments[i]
             if name is None or not _continues_name(rest, name):
                 break

@@ -194,3 +194,20 @@ def test_a_race_lost_every_time_fails_and_is_named(monkeypatch: pytest.MonkeyPat
     with pytest.raises(CheckFailed) as failed:
         chat.graded_by_majority(ctx, attempt)  # type: ignore[arg-type]
     assert len(runs) == chat.RACE_RUNS and failed.value.hint == CLIENT_RECV_RACE
+
+
+def test_a_new_line_starts_before_a_chain_of_cut_off_names() -> None:
+    # No line endings from the server, names kept with theirs: what alice has when bob
+    # speaks. His message must be read with the cut-off "bob⏎" before it.
+    a, b = socket.socketpair()
+    try:
+        peer = TcpPeer("alice", a, Transcript(), {"alice", "bob", "carol"})
+        peer.text = "bob\n joined the chatcarol\n joined the chat"
+        since = peer.line_start()
+        peer.text += "bob\n: the weather is fine"
+        assert peer.expect("bob", "the weather is fine", timeout=0, since=since)
+        peer.text = "hello\nbob: hi\n"  # no cut-off name: the next line starts at the end
+        assert peer.line_start() == len(peer.text)
+    finally:
+        a.close()
+        b.close()
