@@ -112,17 +112,21 @@ def main() -> int:
         f"  p90 {statistics.quantiles(early_times, n=10)[-1]:.1f} s, max {slowest:.1f} s "
         f"(target ≤ {TARGET_MAX:.0f} s: {'met' if slowest <= TARGET_MAX else 'NOT met'})"
     )
-    print("spread of scores over the rounds (the same submission, the same score):")
+    print(
+        "spread of scores over every grading, default and full waits (the same submission, "
+        "the same score):"
+    )
     varied = []
     for folder in folders:
-        scores = [r["early"][3] for r in rows if r["submission"] == folder.name]
-        scores += [r["full"][3] for r in rows if r["submission"] == folder.name]
+        mine = [r for r in rows if r["submission"] == folder.name]
+        scores = [r["early"][3] for r in mine] + [r["full"][3] for r in mine]
         known = [x for x in scores if x is not None]
         spread = max(known) - min(known) if known else 0.0
         if spread:
             varied.append(folder.name)
-        shown = ", ".join("—" if x is None else f"{x:g}" for x in scores)
-        print(f"  {folder.name:30} spread {spread:5.1f}  ({shown})")
+        default = ", ".join("—" if r["early"][3] is None else f"{r['early'][3]:g}" for r in mine)
+        full = ", ".join("—" if r["full"][3] is None else f"{r['full'][3]:g}" for r in mine)
+        print(f"  {folder.name:30} spread {spread:5.1f}  (default {default}; full waits {full})")
     print(f"submissions whose score varied: {len(varied)} {varied if varied else ''}")
     print(f"with full waits: median {full_median:.1f} s; speed-up ×{full_median / median:.1f}")
     print(f"verdicts that differ from expected.toml: {len(wrong)} {wrong if wrong else ''}")
