@@ -43,7 +43,7 @@ from autograder.peers import TcpPeer
 from autograder.programs.console import EXPECT_TIMEOUT
 from autograder.quiescence import Quiescence, quiet_reason
 from autograder.sandbox import Sandbox
-from autograder.textmatch import excerpt
+from autograder.textmatch import Needle, excerpt
 from autograder.verdicts import (
     CheckFailed,
     CheckSkipped,
@@ -113,7 +113,7 @@ class CheckContext(Launcher):
     def expect(
         self,
         peer: TcpPeer,
-        *needles: str,
+        *needles: Needle,
         expected: Text,
         hint: Hint,
         timeout: float = EXPECT_TIMEOUT,

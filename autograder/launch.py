@@ -245,7 +245,7 @@ class Launcher(Session):
         self.transcript.add(
             "grader",
             Text(
-                f"запускаем {path.name}; сервер изображает автопроверка (порты "
+                f"запускаем {path.name}; роль сервера играет автопроверка (порты "
                 f"{', '.join(map(str, ports))})",
                 f"start {path.name}; the grader plays the server (ports "
                 f"{', '.join(map(str, ports))})",
@@ -267,7 +267,7 @@ class Launcher(Session):
         self.transcript.add(
             "grader",
             Text(
-                f"запускаем {path.name}; UDP-сервер изображает автопроверка (порты "
+                f"запускаем {path.name}; роль UDP-сервера играет автопроверка (порты "
                 f"{', '.join(map(str, ports))})",
                 f"start {path.name}; the grader plays the UDP server (ports "
                 f"{', '.join(map(str, ports))})",
