@@ -25,15 +25,25 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NoReturn
 
+from autograder.evidence import (
+    Evidence,
+    busy_threads,
+    choose,
+    last_crash,
+    program_state,
+    recv_loop_spins,
+)
 from autograder.hints.common import TCP_SERVER, ServerHints
 from autograder.i18n import Text, to_whom
 from autograder.launch import Launcher
 from autograder.peers import TcpPeer
 from autograder.programs.console import EXPECT_TIMEOUT
-from autograder.quiescence import Quiescence, quiet_reason, spinning
-from autograder.textmatch import excerpt
+from autograder.quiescence import Quiescence, quiet_reason
+from autograder.sandbox import Sandbox
+from autograder.textmatch import Needle, excerpt
 from autograder.verdicts import (
     CheckFailed,
     CheckSkipped,
@@ -58,6 +68,15 @@ class CheckContext(Launcher):
 
     steps: list[StepResult] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
+    # The evidence of the programs' state (see evidence.py and `judge`): which program
+    # each sandbox runs, how much of its stderr earlier failures have already weighed (a
+    # traceback explains one failure; one printed in a step that passed, a thread that
+    # died after doing its part, explains the next), how many threads it had when the
+    # step began, the failures judged.
+    _programs: dict[int, Path] = field(default_factory=dict)
+    _weighed: dict[int, int] = field(default_factory=dict)
+    _threads_at_step: dict[int, int] = field(default_factory=dict)
+    _judged: set[int] = field(default_factory=set)
 
     # --- verdicts ----------------------------------------------------------------------
     def fail(
@@ -94,7 +113,7 @@ class CheckContext(Launcher):
     def expect(
         self,
         peer: TcpPeer,
-        *needles: str,
+        *needles: Needle,
         expected: Text,
         hint: Hint,
         timeout: float = EXPECT_TIMEOUT,
@@ -135,9 +154,14 @@ class CheckContext(Launcher):
         `Part` says how it went.
         """
         part = Part(title, weight)
+        self._threads_at_step = {
+            id(box): program_state(box.process_ids(), box.exited.is_set()).threads
+            for box in self._boxes
+        }
         try:
             yield part
         except CheckFailed as failure:
+            self.judge(failure)
             part.failure = failure
             if required:
                 raise
@@ -174,12 +198,78 @@ class CheckContext(Launcher):
         raise CheckSkipped(reason)
 
     def server_spinning(self, window: float = 0.3) -> bool:
-        """Is a thread of the server busy nearly all of `window` seconds? (a loop that
-        never blocks, e.g. on recv() == b''; see quiescence.spinning)"""
-        return self._server is not None and spinning(self._server.box, window)
+        """Does a thread of the server that serves a connection spin, busy nearly all of
+        `window` seconds (a recv() loop that never stops on b'')? A busy main thread
+        beside threads that serve the clients (a polling accept()) is not that: see
+        evidence.recv_loop_spins."""
+        if self._server is None:
+            return False
+        box = self._server.box
+        pids = box.process_ids()
+        busy = busy_threads(pids, window)
+        return recv_loop_spins(busy, pids, program_state(pids, box.exited.is_set()).threads)
 
     def note(self, text: Text) -> None:
         self.notes.append(text)
+
+    # --- evidence ------------------------------------------------------------------------
+    def _program_argv(self, path: Path, box: Sandbox) -> list[str]:
+        self._programs[id(box)] = path
+        return super()._program_argv(path, box)
+
+    def judge(self, failure: CheckFailed) -> None:
+        """Let the evidence decide `failure`'s hint (evidence.choose), once per failure:
+        a traceback new since the step (since the check's previous failure: in any of its
+        programs, the reported one first), then the state of the program, then the
+        check's own hint from the wire.
+        Called for every failed step and for the failure that ends a check (runner)."""
+        if id(failure) in self._judged or isinstance(
+            failure, (CheckSkipped, StudentProgramMissing)
+        ):
+            return
+        self._judged.add(id(failure))
+        boxes = list(self._boxes)
+        if not boxes:
+            return
+        crash, box = None, None
+        for candidate in boxes:
+            tail = candidate.stderr
+            if tail is None:
+                continue
+            tail.settle(0.2)
+            new = tail.total - self._weighed.get(id(candidate), 0)
+            self._weighed[id(candidate)] = tail.total
+            if crash is None and new > 0:
+                text = self.factory.student_paths(tail.data()[-new:].decode("utf-8", "replace"))
+                found = last_crash(text)
+                if found is not None:
+                    crash, box = found, candidate
+        if box is None:  # the reported program, or else the last one still running
+            alive = [b for b in boxes if not b.exited.is_set()]
+            box = boxes[0] if boxes[0] in alive or not alive else alive[-1]
+        path = self._programs.get(id(box))
+        facts = (
+            self.submission.client_facts
+            if path is not None and path == self.submission.client
+            else None
+        )
+        server = self._server
+        connections = 0
+        if server is not None and box is server.box:
+            connections = sum(
+                1
+                for e in box.netstat() or []
+                # ESTABLISHED, or CLOSE_WAIT: closed by the user, not yet by the server
+                if e.protocol == "tcp" and e.local_port == server.port and e.state in (1, 8)
+            )
+        evidence = Evidence(
+            crash,
+            program_state(box.process_ids(), box.exited.is_set(), connections),
+            self._threads_at_step.get(id(box)),
+            # A thread made and started (one only made, never started, is no receiver).
+            starts_thread=facts is not None and "Thread(" in facts.text and ".start(" in facts.text,
+        )
+        failure.hint = choose(failure.hint, evidence)
 
 
 CheckFunction = Callable[[CheckContext], None]

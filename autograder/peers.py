@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable
 
 from autograder.i18n import Text
-from autograder.textmatch import Match, excerpt, search_lines
+from autograder.textmatch import Match, Needle, ends_with_name, excerpt, search_lines
 from autograder.verdicts import Transcript
 
 RECV_KEEP = 8 << 20  # bytes of received text a peer keeps for matching
+RESTART_LINES = 50  # at most this many lines ending in a cut-off name are read again
 POLL_QUIET = 0.05  # how often a wait that may give up early asks whether it should
 
 
@@ -127,7 +128,7 @@ class TcpPeer:
 
     def expect(
         self,
-        *needles: str,
+        *needles: Needle,
         timeout: float = 3.0,
         exclude: re.Pattern[str] | None = None,
         give_up: Callable[[], bool] | None = None,
@@ -206,7 +207,16 @@ class TcpPeer:
         complete line received so far. A reply to something sent after this cannot be in
         those lines, and a flood before it need not be searched again."""
         with self._cond:
-            return self.cut_total + self.text.rfind("\n") + 1
+            start = self.text.rfind("\n") + 1
+            # A nickname cut off by its own line ending ("carol⏎", " joined the chatcarol⏎"
+            # from a server that ends none of its lines) begins the line that comes next:
+            # start before the chain of such lines, so it is read whole (see textmatch).
+            for _ in range(RESTART_LINES):
+                before = self.text.rfind("\n", 0, max(start - 1, 0)) + 1
+                if not start or not ends_with_name(self.text[before:start], self.roster, True):
+                    break
+                start = before
+            return self.cut_total + start
 
     def received_since_mark(self) -> str:
         with self._cond:

@@ -2,13 +2,15 @@
 
 One TOML file per lesson in `autograder/rubrics/`, inside the grader package so a
 submission cannot edit its own rubric (which lessons there are: autograder/lessons.py).
-An instructor may pass `--rubric FILE` instead.
+An instructor may pass `--rubric FILE` instead. A lesson whose programs need more than the
+sandbox's usual limits (lesson 05: hundreds of clients, a thread each) says so in its
+`[limits]` table (the names of `autograder.sandbox.Limits`); the rest stay as they are.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -17,6 +19,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from autograder.i18n import Text
+from autograder.sandbox.base import Limits
 
 
 class RubricError(ValueError):
@@ -42,6 +45,11 @@ class Rubric:
     udp_items: tuple[RubricItem, ...] = ()
     udp_cap_percent: int = 100
     implementation: str = "tcp"  # what `items` grade; `udp_items` are the UDP alternative
+    limits: tuple[tuple[str, int], ...] = ()  # the sandbox limits this lesson sets itself
+
+    def sandbox_limits(self) -> Limits:
+        """The sandbox's usual limits, with this lesson's own `[limits]` in their place."""
+        return replace(Limits(), **dict(self.limits))
 
     def items_for(self, implementation: str) -> tuple[RubricItem, ...]:
         return self.items if implementation == self.implementation else self.udp_items
@@ -83,6 +91,20 @@ def _items(raw: object, where: str) -> tuple[RubricItem, ...]:
     return tuple(items)
 
 
+LIMIT_NAMES = tuple(f.name for f in fields(Limits))
+
+
+def _limits(raw: object) -> tuple[tuple[str, int], ...]:
+    if not isinstance(raw, dict):
+        raise RubricError("limits: expected a table")
+    unknown = sorted(set(raw) - set(LIMIT_NAMES))
+    if unknown:
+        raise RubricError(f"limits: unknown {', '.join(unknown)} (known: {', '.join(LIMIT_NAMES)})")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in raw.values()):
+        raise RubricError("limits: every limit is a positive whole number")
+    return tuple(sorted(raw.items()))
+
+
 def load_rubric(path: Path) -> Rubric:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -100,6 +122,7 @@ def load_rubric(path: Path) -> Rubric:
             udp_items=_items(udp["checks"], "udp.checks") if udp else (),
             udp_cap_percent=int(udp.get("cap_percent", 100)),
             implementation=str(data.get("implementation", "tcp")),
+            limits=_limits(data.get("limits", {})),
         )
     except KeyError as exc:
         raise RubricError(f"{path}: missing {exc}") from exc

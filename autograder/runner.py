@@ -125,6 +125,7 @@ def run_check(spec: CheckSpec, item: RubricItem, ctx: CheckContext) -> CheckResu
         spec.function(ctx)
     except CheckFailed as exc:
         failure = exc
+        ctx.judge(exc)  # the evidence decides its hint (a failed step's is judged already)
     except SandboxError as exc:
         error = Text(f"песочница: {exc}", f"sandbox: {exc}")
     except Exception as exc:  # noqa: BLE001 - a check's own bug must not stop the grading
@@ -225,7 +226,7 @@ def grade(
     # from outside it (a link to /root/secret.txt is left out and named, never read).
     try:
         factory = SandboxFactory(
-            path.resolve(), isolation, limits or Limits(), student_uid=student_uid
+            path.resolve(), isolation, limits or rubric.sandbox_limits(), student_uid=student_uid
         )
     except SandboxError as exc:
         raise GradingError(str(exc)) from exc

@@ -28,6 +28,32 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", _ANSI.sub("", text))
 
 
+# What a line must contain: a text (case-insensitively), or a pattern (see `loose`).
+Needle = str | re.Pattern[str]
+
+
+def loose(text: str) -> re.Pattern[str]:
+    """`text` as a server that rewrites its spaces still delivers it: its words in order,
+    with any punctuation between them ("good: morning: everyone" for "good morning
+    everyone", from `replace(" ", ": ")`). The core checks accept such a text; the one
+    place that charges for it compares the text exactly (see `rewritten`)."""
+    words = text.split()
+    return re.compile(r"(?:\W|_)+".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def rewritten(text: str, line: str) -> str | None:
+    """The form `text` took in `line` when the line has it only rewritten (its words with
+    other separators), else None (it is there as sent, or not at all)."""
+    if text.casefold() in line.casefold():
+        return None
+    found = loose(text).search(line)
+    return found.group(0) if found else None
+
+
+def _has(folded: str, needle: Needle) -> bool:
+    return needle in folded if isinstance(needle, str) else needle.search(folded) is not None
+
+
 @dataclass(frozen=True)
 class Match:
     segment: str  # the cleaned logical line that matched
@@ -59,14 +85,16 @@ def segments(text: str, start: int = 0) -> list[tuple[str, int]]:
     return out
 
 
-def _ends_with_name(raw: str, names: Iterable[str]) -> str | None:
-    """The nickname `raw` ends with (before its line ending), as a whole word."""
+def ends_with_name(raw: str, names: Iterable[str], glued: bool = False) -> str | None:
+    """The nickname `raw` ends with (before its line ending), as a whole word; `glued`:
+    or stuck to the word before it, as from a server that ends none of its lines
+    ("carol⏎ joined the chatalice⏎: hi": alice's name came right after the notice)."""
     body = clean(raw).rstrip("\r\n").casefold()
     for name in names:
         folded = name.casefold()
         if folded and body.endswith(folded):
             before = body[: -len(folded)]
-            if not before or not before[-1].isalnum():
+            if glued or not before or not before[-1].isalnum():
                 return name
     return None
 
@@ -96,7 +124,7 @@ def logical_lines(text: str, start: int = 0, names: Iterable[str] = ()) -> list[
         joined, first_break = clean(raw), None
         i += 1
         while names and raw.endswith("\n") and i < len(raw_segments):
-            name = _ends_with_name(raw, names)
+            name = ends_with_name(raw, names, glued=first_break is not None)
             rest, rest_end = raw_segments[i]
             if name is None or not _continues_name(rest, name):
                 break
@@ -110,7 +138,7 @@ def logical_lines(text: str, start: int = 0, names: Iterable[str] = ()) -> list[
 
 def find_segment(
     text: str,
-    needles: tuple[str, ...],
+    needles: tuple[Needle, ...],
     start: int = 0,
     exclude: re.Pattern[str] | None = None,
     names: Iterable[str] = (),
@@ -125,7 +153,7 @@ def find_segment(
 
 def search_lines(
     text: str,
-    needles: tuple[str, ...],
+    needles: tuple[Needle, ...],
     start: int = 0,
     exclude: re.Pattern[str] | None = None,
     names: Iterable[str] = (),
@@ -137,11 +165,11 @@ def search_lines(
     is settled once the line after it is terminated: text that comes later can neither
     extend it nor join it with what follows (a join looks only at the next segment).
     """
-    lowered = tuple(n.casefold() for n in needles)
+    lowered = tuple(n.casefold() if isinstance(n, str) else n for n in needles)
     lines = logical_lines(text, start, names)
     for line in lines:
         folded = line.text.casefold()
-        if all(n in folded for n in lowered) and not (exclude and exclude.search(line.text)):
+        if all(_has(folded, n) for n in lowered) and not (exclude and exclude.search(line.text)):
             return Match(line.text, line.end, line.raw, line.name_break), line.end
     resume = start
     for before, after in pairwise(lines):

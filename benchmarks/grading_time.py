@@ -21,6 +21,13 @@ Cases and targets (on a 2-core machine):
   03 reference         solutions/03 (UDP), every check passes         median <= 1.5 s
   03 starter           lessons/03 untouched: reads, answers nothing   median <= 10 s
   03 broken            03-echo-only: every message back to its sender median <= 10 s
+  05 reference         solutions/05 (SendQ), every check passes       median <= 15 s
+  05 starter           lessons/05 untouched: sends nothing            median <= 15 s
+  05 broken            05-blocking-sendall: stalls on a slow reader   median <= 15 s
+
+Lesson 05 (bonus) checks under load by design (a slow reader among ten clients, 29 MB
+past a client that never reads, 300 connections): 15 s is the bound its checks were
+sized for (issue 17), well under the 60 s deadline of each check.
 """
 
 from __future__ import annotations
@@ -55,6 +62,9 @@ CASES = [
     # checks their first datagram.
     ("03", "starter", ROOT / "lessons" / "03", 10.0),
     ("03", "broken", SUBMISSIONS / "03-echo-only", 10.0),
+    ("05", "reference", ROOT / "solutions" / "05", 15.0),
+    ("05", "starter", ROOT / "lessons" / "05", 15.0),
+    ("05", "broken", SUBMISSIONS / "05-blocking-sendall", 15.0),
 ]
 
 

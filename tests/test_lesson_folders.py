@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,8 @@ LESSONS = available_lessons()
 WITHOUT_RUBRIC = [n for n in course_lessons() if n not in LESSONS]
 
 
-def test_the_course_has_its_four_graded_lessons() -> None:
-    assert {"01", "02", "03", "04"} <= set(LESSONS)
+def test_the_course_has_its_five_graded_lessons() -> None:
+    assert {"01", "02", "03", "04", "05"} <= set(LESSONS)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -73,6 +74,33 @@ def test_reference_solution_earns_every_point(lesson: str, isolation: str) -> No
     assert report["cap_percent"] == 100
     if isolation == "ports":
         assert report["isolation"] == "ports"
+
+
+# A second reference server of a lesson (solutions/05/server_asyncio.py beside server.py)
+# promises the same behaviour: graded as that lesson's server.py, it earns every point too.
+OTHER_REFERENCES = sorted(
+    path
+    for lesson in LESSONS
+    for path in (ROOT / "solutions" / lesson).glob("server_*.py")
+    if path.is_file()
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "path", OTHER_REFERENCES, ids=[f"{p.parent.name}/{p.name}" for p in OTHER_REFERENCES]
+)
+def test_every_other_reference_server_earns_every_point_too(path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / path.parent.name
+    folder.mkdir()
+    shutil.copy(path, folder / "server.py")
+    code, report = grade(str(folder), "--lesson", path.parent.name)
+    failures = {c["id"]: c["message"] for c in report["checks"] if c["status"] != "passed"}
+    assert (report["score"], code) == (100, 0), failures
+
+
+def test_lesson_05_has_its_asyncio_reference_among_them() -> None:
+    assert ROOT / "solutions" / "05" / "server_asyncio.py" in OTHER_REFERENCES
 
 
 @pytest.mark.slow

@@ -4,13 +4,16 @@ end-to-end run of `python -m autograder load` on the reference server."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import threading
 from array import array
 
 import pytest
 from conftest import ROOT
 
+from autograder.checks.lesson05 import in_russian
 from autograder.load import (
     DeliveryLog,
     LoadConfig,
@@ -18,6 +21,7 @@ from autograder.load import (
     make_message,
     parse_marker,
     percentile,
+    run_load,
     split_lines,
     summary_rows,
 )
@@ -120,6 +124,40 @@ def test_summary_mentions_the_slow_client_only_in_a_slow_run() -> None:
 
 
 # -------------------------------------------------------------------- end to end
+
+
+def test_slowpoke_alone_gets_the_small_buffer_and_a_server_closing_joins_ends_the_join() -> None:
+    """A server that reads each nickname and closes the connection: the engine says so as
+    soon as it sees the close, instead of waiting out its join timeout for a sync line."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(100)
+
+    threading.Thread(target=serve, daemon=True).start()
+    options: list[tuple[int, int, int]] = []
+
+    class Recording(socket.socket):
+        def setsockopt(self, *args):  # type: ignore[no-untyped-def]
+            options.append(args)
+            super().setsockopt(*args)
+
+    config = LoadConfig(clients=3, rate=10, duration=1, slow=True, slow_rcvbuf=4096)
+    try:
+        result = run_load(listener.getsockname(), config, socket_factory=Recording)
+    finally:
+        listener.close()
+    assert any("closed" in e and "while they were joining" in e for e in result.errors), result
+    # Lesson 05's checks report it in Russian too.
+    assert "пока они входили" in in_russian(result.errors[0])
+    buffers = [o for o in options if o[1] == socket.SO_RCVBUF]
+    assert buffers == [(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)]  # slowpoke's only
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

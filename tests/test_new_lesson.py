@@ -229,3 +229,38 @@ def test_a_lesson_package_that_is_not_there_is_a_clear_error(course: Path) -> No
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "AUTOGRADER_LESSON_PACKAGES names 'nocourse'" in proc.stderr
+
+
+# The recipe's files, for lesson NN of this course (docs/instructors.md, "Add a lesson").
+RECIPE = (
+    "lessons/NN/README.md",
+    "lessons/NN/README.en.md",
+    "lessons/NN/server.py",
+    "solutions/NN/server.py",
+    "autograder/hints/lessonNN.py",
+    "autograder/checks/lessonNN.py",
+    "autograder/rubrics/NN.toml",
+    "docs/lessons/NN.md",
+    "docs/lessons/NN.en.md",
+)
+
+
+def graded_lessons() -> list[str]:
+    from autograder.lessons import available_lessons
+
+    return available_lessons()
+
+
+@pytest.mark.parametrize("lesson", graded_lessons())
+def test_every_graded_lesson_of_the_course_is_made_of_the_recipes_files(lesson: str) -> None:
+    """The recipe is how this course's own lessons are made, lesson 05 the latest: each has
+    every file it lists, a known-buggy submission, and its page on the site's menu."""
+    missing = [p for p in (r.replace("NN", lesson) for r in RECIPE) if not (ROOT / p).is_file()]
+    assert not missing, missing
+    submissions = list((ROOT / "tests" / "submissions").glob(f"{lesson}-*/expected.toml"))
+    assert submissions, f"no tests/submissions/{lesson}-*/ with its expected.toml"
+    assert f"lessons/{lesson}.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def test_lesson_05_is_among_them() -> None:
+    assert "05" in graded_lessons()

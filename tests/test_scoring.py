@@ -9,6 +9,7 @@ from autograder.lessons import rubric_for_lesson
 from autograder.results import CheckResult, GradeReport
 from autograder.rubric import RubricError, load_rubric
 from autograder.runner import detect_implementation, lesson_from_path
+from autograder.sandbox import Limits
 from autograder.verdicts import CheckFailed, StepResult, outcome_of, points_for
 
 T = Text("x", "x")
@@ -121,3 +122,37 @@ def test_a_rubric_that_does_not_add_up_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(RubricError, match="not 100"):
         load_rubric(bad)
+
+
+RUBRIC_HEAD = (
+    'lesson="05"\ntitle="t"\npassing_score=60\n[[checks]]\nid="a"\npoints=100\ntitle="a"\n'
+)
+
+
+def test_a_rubric_may_set_its_lessons_sandbox_limits_and_keeps_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(RUBRIC_HEAD + "[limits]\nmemory_bytes = 8589934592\nopen_files = 2048\n")
+    limits = load_rubric(path).sandbox_limits()
+    usual = Limits()
+    assert (limits.memory_bytes, limits.open_files) == (8 << 30, 2048)
+    assert (limits.cpu_seconds, limits.processes) == (usual.cpu_seconds, usual.processes)
+
+
+@pytest.mark.parametrize(
+    "table, error",
+    [("stack_bytes = 1024", "unknown stack_bytes"), ("open_files = 0", "positive")],
+)
+def test_a_limit_the_sandbox_does_not_know_or_a_nonsense_value_is_refused(
+    tmp_path: Path, table: str, error: str
+) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(RUBRIC_HEAD + "[limits]\n" + table + "\n")
+    with pytest.raises(RubricError, match=error):
+        load_rubric(path)
+
+
+def test_lesson_05_makes_room_for_600_threads_and_lesson_04_keeps_the_usual() -> None:
+    # 600 threads reserve 600 stacks of 8 MB of address space: more than the usual 2 GB.
+    assert rubric_for_lesson("05").sandbox_limits().memory_bytes >= 600 * (8 << 20) + (2 << 30)
+    assert rubric_for_lesson("05").sandbox_limits().open_files >= 300 + 24
+    assert rubric_for_lesson("04").sandbox_limits() == Limits()

@@ -4,16 +4,23 @@ Every behavioural claim of the lesson texts, the starters' comments and the docs
 about the kernel rather than about our programs has a test here, named by the claim:
 UDP loss on a full receive buffer, datagram sizes and the MTU, `close()` versus
 `shutdown()` for a thread blocked in `recv`/`recvfrom`, partial `send`, TIME_WAIT and
-SO_REUSEADDR. None of them races a timer: losses are counted by the kernel's own drop
-counter, a thread is known to be blocked by reading its system call from /proc, and the
-only fixed waits are upper bounds on something that must *not* happen (a thread that
-stays asleep), which load can only make longer, never wrong.
+SO_REUSEADDR; and lesson 05's: `MSG_DONTWAIT`, a send on a closed socket, asyncio's
+`drain()` and `select()`'s 1024 descriptors. None of them races a timer: losses are
+counted by the kernel's own drop counter, a thread is known to be blocked by reading its
+system call from /proc, and the only fixed waits are upper bounds on something that must
+*not* happen (a thread that stays asleep, a drain that never ends), which load can only
+make longer, never wrong.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
+import os
+import resource
+import select
+import selectors
 import socket
 import subprocess
 import sys
@@ -466,3 +473,76 @@ def test_a_full_accept_queue_makes_new_clients_wait_instead_of_refusing_them():
             waiting.close()
             for sock in queued:
                 sock.close()
+
+
+# --- lesson 05: sending without waiting ---------------------------------------------------
+
+
+def test_msg_dontwait_takes_what_fits_then_raises_blockingioerror(tcp_pair):
+    """Lesson 05: send(data, MSG_DONTWAIT) on a blocking socket puts what fits into the
+    kernel's buffer and returns the count; once nothing fits it raises BlockingIOError
+    instead of waiting for the peer, who reads nothing here."""
+    client, _server_side = tcp_pair(buffer=64 * 1024)
+    taken = 0
+    with pytest.raises(BlockingIOError):
+        for _ in range(10_000):  # far more than any buffer: it must stop by raising
+            taken += client.send(b"x" * 65536, socket.MSG_DONTWAIT)
+    assert taken > 0 and client.gettimeout() is None  # the socket itself stays blocking
+
+
+def test_a_send_on_a_closed_socket_object_is_refused_with_ebadf():
+    """Lesson 05: after close(), a later send() of the same Python socket object raises
+    EBADF; it cannot reach whatever connection the OS gives that number to next."""
+    sock = socket.socket()
+    sock.close()
+    with pytest.raises(OSError) as raised:
+        sock.send(b"late")
+    assert raised.value.errno == errno.EBADF
+
+
+def test_asyncio_drain_waits_above_the_high_water_mark_of_64_kib_while_the_peer_reads_nothing():
+    """Lesson 05 and common-bugs#drain-in-broadcast: write() never waits; once the
+    transport's buffer is above its high-water mark (64 KiB by default), drain() waits
+    until it falls below the low-water mark, which for a peer that reads nothing is never."""
+
+    async def scenario() -> tuple[tuple[int, int], int, bool]:
+        server = await asyncio.start_server(lambda r, w: None, HOST, 0)
+        port = server.sockets[0].getsockname()[1]
+        _, writer = await asyncio.open_connection(HOST, port)
+        limits = writer.transport.get_write_buffer_limits()
+        for _ in range(200):  # 25 MB: far more than the kernel's buffers take
+            writer.write(b"x" * 131072)  # returns at once, whatever the buffer holds
+        buffered = writer.transport.get_write_buffer_size()
+        try:
+            await asyncio.wait_for(writer.drain(), STAYS_ASLEEP)
+            drained = True
+        except asyncio.TimeoutError:
+            drained = False
+        writer.transport.abort()
+        server.close()
+        return limits, buffered, drained
+
+    limits, buffered, drained = asyncio.run(scenario())
+    assert limits == (16 * 1024, 64 * 1024)
+    assert buffered > 64 * 1024 and not drained
+
+
+def test_select_refuses_a_descriptor_of_1024_or_more():
+    """common-bugs#many-connections: select() handles descriptors below FD_SETSIZE (1024)
+    only; selectors and asyncio use epoll, which has no such limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1100:
+        pytest.skip(f"this process may open only {hard} files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    try:
+        with socket.socket() as sock:
+            high = os.dup2(sock.fileno(), 1050)  # the same socket, as descriptor 1050
+            try:
+                with pytest.raises(ValueError, match="out of range"):
+                    select.select([high], [], [], 0)
+                with selectors.DefaultSelector() as selector:  # epoll on Linux
+                    selector.register(high, selectors.EVENT_READ)
+            finally:
+                os.close(high)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

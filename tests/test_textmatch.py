@@ -5,7 +5,15 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.textmatch import clean, complete_lines, excerpt, find_segment, search_lines
+from autograder.textmatch import (
+    clean,
+    complete_lines,
+    excerpt,
+    find_segment,
+    loose,
+    rewritten,
+    search_lines,
+)
 
 
 def test_a_message_matches_in_any_wording() -> None:
@@ -126,3 +134,36 @@ def test_a_line_followed_only_by_a_partial_one_is_searched_again() -> None:
     assert found is None and resume == 0
     found, _ = search_lines("bob\n  joined\n", ("bob", "joined"), resume, None, names)
     assert found is not None and found.name_break == "bob"
+
+
+# --- a text rewritten on the way (issue 16): accepted loosely, named exactly once --------
+def test_loose_accepts_a_text_whose_spaces_were_rewritten() -> None:
+    assert loose("good morning everyone").search("alice: good: morning: everyone")
+    assert loose("привет, мир 👋").search("alice: привет,: мир: 👋")
+    assert loose("Good Morning").search("good morning")  # case-insensitive, as needles are
+    assert not loose("good morning").search("goodmorning")  # words must stay apart
+    assert not loose("good morning").search("morning good")  # and in order
+
+
+def test_rewritten_names_the_changed_form_only() -> None:
+    line = "alice: good: morning: everyone"
+    assert rewritten("good morning everyone", line) == "good: morning: everyone"
+    assert rewritten("good morning everyone", "alice: good morning everyone") is None
+    assert rewritten("good morning everyone", "alice: something else") is None
+
+
+def test_find_segment_takes_patterns_as_needles() -> None:
+    text = "bob joined\nalice: the: weather: is: fine\n"
+    found = find_segment(text, ("alice", loose("the weather is fine")))
+    assert found is not None and found.segment == "alice: the: weather: is: fine"
+    assert find_segment(text, ("bob", loose("the weather is fine"))) is None
+
+
+def test_a_name_glued_to_a_notice_without_line_ending_is_still_its_line() -> None:
+    # No line endings from the server, names kept with theirs: the notice for carol and
+    # alice's message run together, alice's name stuck to the notice's last word.
+    text = "carol\n joined the chatalice\n: good morning everyone"
+    found = find_segment(text, ("alice", "good morning everyone"), names=("alice", "carol"))
+    assert found is not None and found.name_break == "carol"
+    # Not glued without a rejoined line before it: "malice" is not alice.
+    assert find_segment("the malice\n: hi\n", ("alice", "hi"), names=("alice",)) is None

@@ -9,42 +9,105 @@ empty and a 60 KB datagram. The rubric (autograder/rubrics/03.toml) gives the po
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 
 from autograder.checks import chat
 from autograder.checks.transports import UDP
-from autograder.context import CheckContext, CheckSet
+from autograder.context import CheckContext, CheckFunction, CheckSet
 from autograder.hints.lesson03 import (
     UDP_EMPTY_DATAGRAM,
     UDP_LONG_DROPPED,
+    UDP_SENDTO_AFTER_LOOP,
     UDP_SERVER,
     truncated_hint,
 )
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.textmatch import find_segment
-from autograder.verdicts import CheckFailed, ProgramFailed
+from autograder.verdicts import CheckFailed, CheckSkipped, ProgramFailed
 
 CHECKS = CheckSet("03", "udp", server_hints=UDP_SERVER)
 LONG = 60 * 1024  # bytes: far beyond recvfrom(1024/4096), well within one UDP datagram
+
+
+def sendto_after_loop(source: str) -> bool:
+    """Does the server call sendto() after a `for` loop, with the loop's variable, instead
+    of inside it? (an indentation slip: only the loop's last address gets each datagram)"""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            loop_names: set[str] = set()
+            for stmt in block:
+                if loop_names and any(
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "sendto"
+                    and any(
+                        isinstance(name, ast.Name) and name.id in loop_names
+                        for arg in call.args
+                        for name in ast.walk(arg)
+                    )
+                    for call in ast.walk(stmt)
+                ):
+                    return True
+                if isinstance(stmt, ast.For):
+                    loop_names |= {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+    return False
+
+
+def delivery_misread(check: CheckFunction) -> CheckFunction:
+    """`check`, with every failure of it (and of its steps) named as the sendto() after
+    the `for` loop, when the server's source has one: whatever a check meets (a missing
+    notice, a message one user does not get, 'reached 1 of 19'), that is the cause."""
+
+    @functools.wraps(check)
+    def run(ctx: CheckContext) -> None:
+        slip = sendto_after_loop(ctx.submission.server_facts.text)
+        try:
+            check(ctx)
+        except CheckFailed as failure:
+            if slip and not isinstance(failure, (ProgramFailed, CheckSkipped)):
+                failure.hint = UDP_SENDTO_AFTER_LOOP
+            raise
+        finally:
+            for step in ctx.steps:
+                if (
+                    slip
+                    and step.failure is not None
+                    and not isinstance(step.failure, ProgramFailed)
+                ):
+                    step.failure.hint = UDP_SENDTO_AFTER_LOOP
+
+    return run
 
 
 CHECKS.check("starts", depends=())(chat.udp_starts)
 
 
 @CHECKS.check("join")
+@delivery_misread
 def join(ctx: CheckContext) -> None:
     """A newcomer's nickname (its first datagram) reaches those already in."""
     chat.join(ctx, UDP)
 
 
 @CHECKS.check("broadcast")
+@delivery_misread
 def broadcast(ctx: CheckContext) -> None:
     """With three users, each message reaches both others with the sender's name."""
     chat.broadcast(ctx, UDP)
 
 
 @CHECKS.check("leave")
+@delivery_misread
 def leave(ctx: CheckContext) -> None:
     """After the datagram exit the others are told, and the server forgets the address:
     nothing more is sent to it, and the others go on talking."""
@@ -70,6 +133,7 @@ def cyrillic_nickname(ctx: CheckContext, alice: TcpPeer, bob: TcpPeer) -> None:
 
 
 @CHECKS.check("utf8")
+@delivery_misread
 def utf8(ctx: CheckContext) -> None:
     """Cyrillic and emoji arrive intact in a message; a user with a Cyrillic nickname is
     served and named right."""
@@ -77,12 +141,14 @@ def utf8(ctx: CheckContext) -> None:
 
 
 @CHECKS.check("many_clients", long=True)
+@delivery_misread
 def many_clients(ctx: CheckContext) -> None:
     """20 users join at once; a message reaches all 19 others."""
     chat.many_clients(ctx, UDP)
 
 
 @CHECKS.check("bad_input")
+@delivery_misread
 def bad_input(ctx: CheckContext) -> None:
     """Invalid UTF-8, an empty and a 60 KB datagram do not break the server; the 60 KB
     message reaches the others whole (one datagram is one message)."""

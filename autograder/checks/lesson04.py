@@ -11,6 +11,7 @@ function's docstring is the line an instructor reads in `--list`.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -29,7 +30,7 @@ from autograder.checks.common import (
 )
 from autograder.checks.transports import TCP
 from autograder.context import CheckContext, CheckSet
-from autograder.hints.common import RESET_CRASH, SPLIT_CHARACTER
+from autograder.hints.common import SPLIT_CHARACTER
 from autograder.hints.lesson04 import (
     BAD_INPUT,
     ECHO_ONLY,
@@ -37,18 +38,20 @@ from autograder.hints.lesson04 import (
     LOST_MESSAGES,
     NAME_IN_ACCEPT_LOOP,
     NO_BROADCAST,
-    NO_LEAVE_NOTICE,
+    NO_LINE_ENDING,
     NOTHING_TO_OTHERS,
     RECV_IS_NOT_A_MESSAGE,
     REQUIRED_MODULES,
     SLOW_CONSUMER,
     SLOW_CONSUMER_LIMIT,
     STRIP_NICKNAME,
+    STRIP_NICKNAME_NO_CLIENT,
+    nickname_bytes_hint,
 )
 from autograder.i18n import Text
 from autograder.peers import TcpPeer
 from autograder.programs.server import Server
-from autograder.textmatch import clean, complete_lines, excerpt, logical_lines
+from autograder.textmatch import clean, complete_lines, excerpt, logical_lines, loose
 from autograder.verdicts import CheckFailed, Hint
 
 CHECKS = CheckSet("04", "tcp")
@@ -81,7 +84,8 @@ def broadcast(ctx: CheckContext) -> None:
 
 @CHECKS.check("leave")
 def leave(ctx: CheckContext) -> None:
-    """After a client sends exit and closes, the others are told; no flood; joining still works."""
+    """Users leave with the word exit, and with a plain close and no word: the others are
+    told each time (0.3 of the points each); no flood (0.2); joining still works (0.2)."""
     speaks_lines(ctx)
     chat.leave(ctx, TCP)
 
@@ -90,21 +94,18 @@ def leave(ctx: CheckContext) -> None:
 def leave_abrupt(ctx: CheckContext) -> None:
     """After a TCP reset the others are told, and the server keeps serving."""
     speaks_lines(ctx)
-    server = ctx.server()
     alice, bob, carol = (TCP.join(ctx, name) for name in ("alice", "bob", "carol"))
     not_a_notice = before_leaving([alice, bob], "carol")
     carol.reset()
     with ctx.step(0.6, Text("уведомление после обрыва", "notice after a reset")):
-        # A traceback of ConnectionResetError: the reset killed carol's thread before it
-        # could say goodbye. Without one, the server sends no leave notice at all.
-        def reset_hint() -> Hint:
-            crashed = "ConnectionResetError" in server.box.stderr_text()
-            return RESET_CRASH if crashed else NO_LEAVE_NOTICE
-
-        TCP.expect_leave_notice(ctx, alice, "carol", not_a_notice, reset_hint)
+        # A reset that killed carol's thread (its traceback) is named by the evidence.
+        TCP.expect_leave_notice(ctx, alice, "carol", not_a_notice)
     with ctx.step(0.4, Text("сервер работает дальше", "the server keeps serving")):
         TCP.say(ctx, alice, "carol got disconnected", [bob])
         TCP.say(ctx, bob, "so it seems", [alice], hint=LEAVER_KEPT)
+        # alice once more: a thread that delivers and then dies sending to carol's closed
+        # socket, still in the list, served one message each and no more.
+        TCP.say(ctx, alice, "let us go on", [bob], hint=LEAVER_KEPT)
 
 
 @CHECKS.check("concurrent", long=True)
@@ -141,7 +142,7 @@ def concurrent(ctx: CheckContext) -> None:
 
             def missing(text: str, wanted: list[str] = wanted, start: int = start) -> list[str]:
                 got = clean(text[start:])
-                return [w for w in wanted if w not in got]
+                return [w for w in wanted if not loose(w).search(got)]
 
             receiver.wait_until(
                 lambda text, m=missing: not m(text),  # type: ignore[misc]
@@ -202,16 +203,34 @@ def nickname(ctx: CheckContext) -> None:
     start = alice.mark
     bob = server.connect("bob")
     settle([alice])
+    # bob's name line relayed under his address is no name the server read (see join).
+    relayed = chat.relayed_from(bob)
     notices = [
         line
         for line in logical_lines(alice.text, start, ctx.roster)
-        if "bob" in line.text.casefold()
+        if "bob" in line.text.casefold() and not relayed.search(line.text)
     ]
     alice.skip_to_end()
     text = "is my name on the same line"
     bob.send(f"{text}\n")
     server.wait_consumed(bob)
-    message = alice.expect("bob", text, timeout=3, give_up=ctx.quiet())
+    message = alice.expect("bob", text, timeout=3, give_up=ctx.quiet(), exclude=relayed)
+    lines = ([message.segment] if message else []) + [n.text for n in notices]
+    repr_line = next((line for line in lines if BYTES_REPR.search(line)), None)
+    if repr_line is not None:
+        shown = BYTES_REPR.search(repr_line).group(0)  # type: ignore[union-attr]
+        ctx.fail(
+            Text(
+                f"имя bob пришло как байты: {shown}",
+                f"bob's nickname arrived as bytes: {shown}",
+            ),
+            Text(
+                f'у alice "bob: {text}" (и уведомления с именем bob)',
+                f'alice gets "bob: {text}" (and notices with the name bob)',
+            ),
+            excerpt(repr_line),
+            nickname_bytes_hint(shown),
+        )
     broken = message.raw if message and message.name_break else None
     if broken is None and not message:
         broken = next((n.raw for n in notices if n.name_break), None)
@@ -226,7 +245,7 @@ def nickname(ctx: CheckContext) -> None:
                 f'alice gets one line "bob: {text}" (and notices on one line too)',
             ),
             excerpt(broken.strip()),
-            STRIP_NICKNAME,
+            STRIP_NICKNAME if ctx.submission.client is not None else STRIP_NICKNAME_NO_CLIENT,
         )
     if not message and not notices:
         ctx.skip(
@@ -237,6 +256,10 @@ def nickname(ctx: CheckContext) -> None:
                 "message (see join and broadcast)",
             )
         )
+
+
+# bob's name as the bytes recv() returned, put in an f-string undecoded: b'bob\n'.
+BYTES_REPR = re.compile(r"""b(['"])bob(?:\\r)?(?:\\n)?\1""")
 
 
 @CHECKS.check("framing")
@@ -251,28 +274,44 @@ def framing(ctx: CheckContext) -> None:
         start = bob.mark
         alice.send("first apples\nsecond pears\n")
         server.wait_consumed(alice)
-        bob.expect("second pears", timeout=3, give_up=ctx.quiet())
+        bob.expect(loose("second pears"), timeout=3, give_up=ctx.quiet())
         lines = complete_lines(bob.text, start, ctx.roster)
-        first = [ln for ln in lines if "first apples" in ln]
-        second = [ln for ln in lines if "second pears" in ln]
+        first = [ln for ln in lines if loose("first apples").search(ln)]
+        second = [ln for ln in lines if loose("second pears").search(ln)]
         # A server that names senders must name both lines; one that relays text without
         # names (that is broadcast's concern) must still keep them two lines.
         names_senders = bool(first) and "alice" in first[0].casefold()
         ok = (
             first
             and second
-            and "second pears" not in first[0]
+            and not loose("second pears").search(first[0])
             and (not names_senders or "alice" in second[0].casefold())
         )
         if not ok:
+            came = bob.text[start:]
+            # Both arrived, run together, and not one line ending in all of it: the server
+            # reads lines right but ends none of its own (the one place this costs points).
+            unended = "\n" not in came and all(
+                loose(t).search(came) for t in ("first apples", "second pears")
+            )
             ctx.fail(
-                Text("от alice — две строки одним send()", "alice sent two lines in one send()"),
+                Text(
+                    "от alice — две строки одним send(); сервер прислал их без \\n в конце"
+                    if unended
+                    else "от alice — две строки одним send()",
+                    "alice sent two lines in one send(); the server sent them without a \\n "
+                    "at the end"
+                    if unended
+                    else "alice sent two lines in one send()",
+                ),
                 Text(
                     "у bob две строки, каждая с именем alice",
                     "bob gets two lines, each with alice's name",
                 ),
-                excerpt(bob.text[start:]) or None,
-                delivery_hint(alice, bob, "first apples", RECV_IS_NOT_A_MESSAGE),
+                excerpt(came) or None,
+                NO_LINE_ENDING
+                if unended
+                else delivery_hint(alice, bob, "first apples", RECV_IS_NOT_A_MESSAGE),
             )
     with ctx.step(0.5, Text("одна строка тремя кусками", "one line in three pieces")):
         for piece in FRAGMENTS:
@@ -281,7 +320,7 @@ def framing(ctx: CheckContext) -> None:
         TCP.expect(
             ctx,
             bob,
-            FRAGMENTED,
+            loose(FRAGMENTED),
             expected=Text(
                 f'у bob одна строка "alice: {FRAGMENTED}"',
                 f'bob gets one line "alice: {FRAGMENTED}"',
@@ -300,7 +339,7 @@ def split_character(ctx: CheckContext, alice: TcpPeer, bob: TcpPeer) -> None:
     TCP.expect(
         ctx,
         bob,
-        SPLIT_LINE,
+        loose(SPLIT_LINE),
         expected=Text(f'у bob строка "alice: {SPLIT_LINE}"', f'bob gets "alice: {SPLIT_LINE}"'),
         hint=SPLIT_CHARACTER,
     )
@@ -476,10 +515,12 @@ def delivery_hint(sender: TcpPeer, receiver: TcpPeer, text: str, default: Hint) 
     """Why `text` from `sender` is missing at `receiver`: when none of it arrived at all,
     delivery itself is broken (broadcast's bug, named as such), not the check's own point."""
     got = clean(receiver.text)
-    if text in got:
+    if loose(text).search(got):
         return default
-    if text in clean(sender.text):
+    if loose(text).search(clean(sender.text)):
         return ECHO_ONLY
-    if receiver.received_bytes == 0 or sender.name not in got:
+    if receiver.received_bytes == 0:
         return NOTHING_TO_OTHERS
+    if sender.name not in got:  # something came, only none of it from the sender
+        return NO_BROADCAST
     return default

@@ -29,7 +29,7 @@ from autograder.peers import TcpPeer
 from autograder.programs.clients import ClientProgram, UdpClientProgram
 from autograder.programs.console import ConsoleProgram
 from autograder.quiescence import quiet_reason
-from autograder.textmatch import excerpt, find_segment
+from autograder.textmatch import Needle, excerpt, find_segment, loose, rewritten
 from autograder.verdicts import CheckFailed, Hint, ProgramFailed
 
 
@@ -42,21 +42,37 @@ def missing_hint(
     require_name: bool = False,
 ) -> Hint:
     """Why `text` from `sender` did not reach `receiver`, judged by what did arrive."""
-    if require_name and find_segment(receiver.received_since_mark(), (text,)):
+    if require_name and find_segment(receiver.received_since_mark(), (loose(text),)):
         return advice.no_name
-    if find_segment(sender.received_since_mark(), (text,)):
+    if find_segment(sender.received_since_mark(), (loose(text),)):
         return advice.echo_only
     return default or advice.missing
+
+
+# A way to leave: its share of `leave`'s points, its title, and how a user leaves so.
+LeaveWay = tuple[float, Text, Callable[[CheckContext, TcpPeer], None]]
+
+
+FLOOD_COPIES = 3  # the same line this many times right after a leave is a flood
+FLOOD_BYTES = 1 << 16  # this much text after a leave, none of it a notice, is a flood
+
+
+def repeated(peer: TcpPeer, line: str, wait: float = 0.1) -> bool:
+    """Does `line` come again and again at `peer` (`FLOOD_COPIES` times, within `wait`
+    seconds)? A server whose loop never stops on b'' sends the same line over and over
+    (" говорит > carol"): it names the user, but it is not a notice."""
+    return peer.wait_until(lambda text: text.count(line) >= FLOOD_COPIES, timeout=wait)
 
 
 class Transport:
     """What the chat scenarios need of a protocol (see the module docstring)."""
 
     hints: ChatHints
+    name_not_read: Hint  # the name line came back relayed as a message: no name was read
+    client_prefix: Callable[[str], Hint]  # the client signs the typed line itself
     unit: Text  # what carries one message ("строка"/"line")
     unit_acc: Text  # ... as an object in Russian ("строку")
     reply_timeout: float  # seconds a reply gets to arrive (ends early once quiet)
-    leave_notice_weight: float  # of `leave`'s points; the rest is `after_leaving`'s
     crowd_size: int  # users in `many_clients`
     crowd_text: str
     crowd_timeout: float
@@ -93,32 +109,50 @@ class Transport:
         that forgets the name (each check fails for its own reason only). When the message
         does not arrive, what did arrive names the likely bug: the text without the name,
         the text back at the sender only, or nothing at all.
+
+        The text is matched loosely (`textmatch.loose`: its words with any punctuation
+        between them); a server that rewrites it pays for that once, in `broadcast`
+        (`require_name`), where the text must arrive as sent.
         """
         timeout = self.reply_timeout if timeout is None else timeout
         # The message is not sent yet: no line complete now can carry it.
         starts = [receiver.line_start() for receiver in receivers]
         self.send(ctx, sender, text, hint)
-        needles = (sender.name, text) if require_name else (text,)
+        needles = (sender.name, loose(text)) if require_name else (loose(text),)
         for receiver, since in zip(receivers, starts, strict=True):
             quiet = ctx.quiet()
-            if receiver.expect(*needles, timeout=timeout, give_up=quiet, since=since):
+            found = receiver.expect(*needles, timeout=timeout, give_up=quiet, since=since)
+            changed = rewritten(text, found.segment) if found and require_name else None
+            if changed is not None:
+                ctx.fail(
+                    Text(
+                        f"до {receiver.name} сообщение {sender.name} дошло изменённым",
+                        f"{sender.name}'s message reached {receiver.name} changed",
+                    ),
+                    Text(
+                        f'у {receiver.name} {self.unit.ru} с "{sender.name}" и "{text}"',
+                        f'{receiver.name} gets a {self.unit.en} with "{sender.name}" and "{text}"',
+                    ),
+                    excerpt(found.segment) if found else None,
+                    tcp_hints.text_rewritten_hint(text, changed),
+                )
+            if found:
                 continue
             came = receiver.received_since_mark()
             likely = missing_hint(sender, receiver, text, self.hints.delivery, hint, require_name)
             unit = self.unit
-            what = Text(
-                f"до {receiver.name} не дошло сообщение {sender.name}",
-                f"{receiver.name} did not get {sender.name}'s message",
-            )
-            if likely is self.hints.delivery.no_name:  # the text came, its author's name not
-                what = Text(
-                    f"к {receiver.name} текст {sender.name} пришёл без имени автора",
-                    f"{receiver.name} got {sender.name}'s text without the author's name",
-                )
+            # The text came, only without the sender's name: say so, not "did not get".
+            nameless = require_name and likely is self.hints.delivery.no_name
             ctx.fail(
                 Text(
-                    what.ru + quiet_reason(quiet, timeout).ru,
-                    what.en + quiet_reason(quiet, timeout).en,
+                    f"сообщение {sender.name} пришло к {receiver.name} без имени автора"
+                    if nameless
+                    else f"до {receiver.name} не дошло сообщение {sender.name}"
+                    + quiet_reason(quiet, timeout).ru,
+                    f"{sender.name}'s message reached {receiver.name} without the sender's name"
+                    if nameless
+                    else f"{receiver.name} did not get {sender.name}'s message"
+                    + quiet_reason(quiet, timeout).en,
                 ),
                 Text(
                     f'у {receiver.name} {unit.ru} с "{sender.name}" и "{text}"'
@@ -136,10 +170,11 @@ class Transport:
         self,
         ctx: CheckContext,
         peer: TcpPeer,
-        *needles: str,
+        *needles: Needle,
         expected: Text,
         hint: Hint,
         nothing: bool = True,
+        exclude: re.Pattern[str] | None = None,
     ) -> str:
         """`ctx.expect` in this transport's time and words; `nothing`: a user who got
         nothing at all in the whole check means no broadcast (not for a join notice, the
@@ -150,6 +185,7 @@ class Transport:
             expected=expected,
             hint=hint,
             timeout=self.reply_timeout,
+            exclude=exclude,
             nothing_hint=self.hints.nothing_to_others if nothing else None,
         )
 
@@ -158,8 +194,10 @@ class Transport:
         raise NotImplementedError
 
     # --- leaving -------------------------------------------------------------------------
-    def leaves(self, ctx: CheckContext, peer: TcpPeer) -> None:
-        """The user leaves the way this protocol's users do."""
+    @property
+    def leave_ways(self) -> tuple[LeaveWay, ...]:
+        """Every way this protocol's users leave, each with its share of `leave`'s points
+        (the rest is `after_leaving`'s) and its title; one user leaves each way in turn."""
         raise NotImplementedError
 
     def expect_leave_notice(
@@ -173,10 +211,19 @@ class Transport:
         """`peer` must be told that `name` left (text it had not seen before, see
         `before_leaving`); `hint`: what a missing notice means, if not the usual."""
         quiet = ctx.quiet()
-        found = peer.expect(name, timeout=self.reply_timeout, exclude=not_a_notice, give_up=quiet)
-        if found is not None:
+        start = peer.received_bytes
+
+        def give_up() -> bool:
+            # A flood (64 KB of anything but a notice) will not turn into one: stop waiting.
+            return peer.received_bytes - start > FLOOD_BYTES or bool(quiet and quiet())
+
+        found = peer.expect(name, timeout=self.reply_timeout, exclude=not_a_notice, give_up=give_up)
+        flood = found is not None and repeated(peer, found.segment)
+        if found is not None and not flood:
             return
         came = peer.received_since_mark()
+        if flood:  # one line of an endless flood names her: not a notice the server composed
+            hint = tcp_hints.EMPTY_RECV_SPIN
         ctx.fail(
             Text(
                 f"к {peer.name} не пришло уведомление о выходе {name}"
@@ -235,9 +282,21 @@ class Transport:
 
     def expect_sent(
         self, ctx: CheckContext, client: ConsoleProgram, needle: str, expected: Text, hint: Hint
-    ) -> None:
-        """The client must send a message with `needle` to the grader's server."""
+    ) -> str:
+        """The client must send a message with `needle` to the grader's server: that
+        message (a line, a datagram), as it came."""
         raise NotImplementedError
+
+    def expect_nickname(self, ctx: CheckContext, client: ConsoleProgram) -> None:
+        """The client must send the nickname "alice" the user typed, as this protocol's
+        servers take it."""
+        self.expect_sent(
+            ctx,
+            client,
+            "alice",
+            Text("серверу приходит имя alice", "the server receives the nickname alice"),
+            self.hints.client_no_name,
+        )
 
     def answer(self, client: ConsoleProgram, text: str) -> None:
         """The grader's server sends the client one message."""
@@ -250,10 +309,11 @@ class Transport:
 
 class TcpLines(Transport):
     hints = tcp_hints.TCP_CHAT
+    name_not_read = tcp_hints.NAME_NOT_READ
+    client_prefix = staticmethod(tcp_hints.client_prefix_hint)
     unit = Text("строка", "line")
     unit_acc = Text("строку", "line")
     reply_timeout = 3.0
-    leave_notice_weight = 0.6
     crowd_size = 50
     crowd_text = "hello to all forty-nine of you"
     crowd_timeout = 5.0
@@ -270,14 +330,37 @@ class TcpLines(Transport):
         self.expect(
             ctx,
             bob,
-            text,
+            loose(text),
             expected=Text(f'у bob строка "alice: {text}"', f'bob gets "alice: {text}"'),
             hint=NOT_UTF8,
         )
 
-    def leaves(self, ctx: CheckContext, peer: TcpPeer) -> None:
+    @property
+    def leave_ways(self) -> tuple[LeaveWay, ...]:
+        """The exit word and a half-close (many students' clients), then a plain close with
+        no word (the course's client, and a closed window): a server that only reacts to
+        the word, or only to the close, earns half of the notice's points."""
+        return (
+            (0.3, Text("выход словом exit", "leaving with the word exit"), self.leaves_with_word),
+            (
+                0.3,
+                Text("выход без слова: соединение закрыто", "leaving with no word: a plain close"),
+                self.leaves_by_closing,
+            ),
+        )
+
+    @staticmethod
+    def leaves_with_word(ctx: CheckContext, peer: TcpPeer) -> None:
         peer.send("exit\n")
         peer.leave()
+
+    @staticmethod
+    def leaves_by_closing(ctx: CheckContext, peer: TcpPeer) -> None:
+        """As solutions/04/client.py leaves: shutdown(SHUT_RDWR) and close, no word."""
+        peer.transcript.add(
+            peer.name, Text("закрывает соединение без слова exit", "closes with no exit word")
+        )
+        peer.close()
 
     def leave_hint(
         self,
@@ -316,11 +399,11 @@ class TcpLines(Transport):
             0.2,
             Text("новый участник и пишет, и читает", "a newcomer both talks and hears the others"),
         ):
-            dave = self.join(ctx, "dave")
-            self.say(ctx, dave, "is anyone still here", [alice])
+            erin = self.join(ctx, "erin")
+            self.say(ctx, erin, "is anyone still here", [alice])
             # Both ways: a server that keeps carol's dead connection in its list fails its
             # next send to it, and a wrong `except` then drops a living user instead.
-            self.say(ctx, alice, "yes, welcome dave", [dave], hint=tcp_hints.LEAVER_KEPT)
+            self.say(ctx, alice, "yes, welcome erin", [erin], hint=tcp_hints.LEAVER_KEPT)
 
     def crowd(self, ctx: CheckContext) -> list[TcpPeer]:
         server = ctx.server()
@@ -367,8 +450,8 @@ class TcpLines(Transport):
 
     def expect_sent(
         self, ctx: CheckContext, client: ConsoleProgram, needle: str, expected: Text, hint: Hint
-    ) -> None:
-        ctx.expect(client.connection, needle, expected=expected, hint=hint)
+    ) -> str:
+        return ctx.expect(client.connection, needle, expected=expected, hint=hint)
 
     def answer(self, client: ConsoleProgram, text: str) -> None:
         client.connection.send(self.frame(text))
@@ -393,13 +476,14 @@ def _is_exit(text: str) -> bool:
 
 class UdpDatagrams(Transport):
     hints = udp_hints.UDP_CHAT
+    name_not_read = udp_hints.UDP_NAME_NOT_READ
+    client_prefix = staticmethod(udp_hints.udp_client_prefix_hint)
     unit = Text("датаграмма", "datagram")
     unit_acc = Text("датаграмму", "datagram")
     # Short on purpose: a datagram is only expected after the server has read the one
     # that causes it and gone idle again (`Server.wait_consumed`), and by then whatever it
     # sent is already at our sockets; what is left is our own reader.
     reply_timeout = 1.0
-    leave_notice_weight = 0.5
     crowd_size = 20
     crowd_text = "hello to all nineteen of you"
     crowd_timeout = 1.0
@@ -422,7 +506,13 @@ class UdpDatagrams(Transport):
                 failure.hint = self.hints.not_utf8
             raise
 
-    def leaves(self, ctx: CheckContext, peer: TcpPeer) -> None:
+    @property
+    def leave_ways(self) -> tuple[LeaveWay, ...]:
+        """UDP has no connection to close: the datagram exit is the only way."""
+        return ((0.5, Text("уведомление о выходе", "leave notice"), self.leaves),)
+
+    @staticmethod
+    def leaves(ctx: CheckContext, peer: TcpPeer) -> None:
         peer.send("exit")
         ctx.server().wait_consumed(peer)
 
@@ -518,11 +608,36 @@ class UdpDatagrams(Transport):
         client.wait_datagram(_contains("alice"), timeout=1)
         return client
 
+    def expect_nickname(self, ctx: CheckContext, client: ConsoleProgram) -> None:
+        """The first datagram is the nickname itself: a course server takes the whole first
+        datagram from a new address as the name ("alice connect" or "__join" would be it)."""
+        assert isinstance(client, UdpClientProgram)
+        first = client.first_datagram().text.strip()
+        if first.casefold() != "alice":
+            if client.next_datagram == 0:
+                client.next_datagram = 1  # judged: later datagrams are the typed lines
+            ctx.fail(
+                Text(
+                    f"первая датаграмма клиента — {first!r}, а не имя",
+                    f"the client's first datagram is {first!r}, not the nickname",
+                ),
+                Text(
+                    "первая датаграмма — имя, как его набрали: alice",
+                    "the first datagram is the nickname as typed: alice",
+                ),
+                excerpt(first) or None,
+                udp_hints.udp_client_first_datagram_hint(first)
+                if first
+                else self.hints.client_no_name,
+            )
+        client.next_datagram = max(client.next_datagram, 1)
+
     def expect_sent(
         self, ctx: CheckContext, client: ConsoleProgram, needle: str, expected: Text, hint: Hint
-    ) -> None:
+    ) -> str:
         assert isinstance(client, UdpClientProgram)
-        if client.wait_datagram(_contains(needle)) is None:
+        datagram = client.wait_datagram(_contains(needle))
+        if datagram is None:
             ctx.fail(
                 Text(
                     f"серверу не пришла датаграмма с {needle!r}",
@@ -532,6 +647,7 @@ class UdpDatagrams(Transport):
                 excerpt(client.received()) or None,
                 hint,
             )
+        return datagram.text
 
     def answer(self, client: ConsoleProgram, text: str) -> None:
         assert isinstance(client, UdpClientProgram)

@@ -313,7 +313,8 @@ UDP_CLIENT_SILENT = Hint(
 )
 
 NO_CLIENT_FILE = Hint(
-    Text("Положите client.py рядом с server.py.", "Put client.py next to server.py.")
+    Text("Положите client.py рядом с server.py.", "Put client.py next to server.py."),
+    "client",
 )
 
 

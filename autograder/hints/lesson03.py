@@ -329,3 +329,67 @@ UDP_CHAT = ChatHints(
     client_no_receiver=UDP_CLIENT_NO_RECEIVER,
     client_no_exit=UDP_CLIENT_NO_EXIT,
 )
+
+# --- what the wire shows, read right (issue 16) -----------------------------------------
+UDP_NAME_NOT_READ = Hint(
+    Text(
+        "Имя пришло остальным только внутри датаграммы, которую сервер переслал как "
+        "сообщение, подписав адресом («('127.0.0.1', 35980): bob»): сервер не читает имя. "
+        "Первая датаграмма с нового адреса — имя: запомните его (users[addr] = name), "
+        "разошлите остальным уведомление и подписывайте сообщения именем, а не адресом.",
+        "The name reached the others only inside a datagram the server relayed as a "
+        "message, signed with the address (\"('127.0.0.1', 35980): bob\"): the server never "
+        "reads a name. The first datagram from a new address is the name: keep it "
+        "(users[addr] = name), tell the others, and sign messages with the name, not the "
+        "address.",
+    ),
+    "udp-join-leave",
+)
+
+UDP_SENDTO_AFTER_LOOP = Hint(
+    Text(
+        "Каждая датаграмма сервера доходит только до одного участника — последнего, кто "
+        "вошёл, — а остальные не получают ничего: sendto() стоит после цикла for по "
+        "адресам, а не внутри него (отступ), и отправляет только на последний адрес "
+        "цикла. Сдвиньте sendto() в тело цикла.",
+        "Each datagram of the server reaches one user only, the last one who joined, and "
+        "the others get nothing: sendto() sits after the for loop over the addresses, not "
+        "inside it (indentation), so it sends to the loop's last address only. Indent "
+        "sendto() into the loop's body.",
+    ),
+    "udp-broadcast",
+)
+
+
+def udp_client_first_datagram_hint(first: str) -> Hint:
+    """The client's first datagram was `first`, not the nickname as typed."""
+    return Hint(
+        Text(
+            f"Первая датаграмма клиента — «{first}», а не имя, которое набрал пользователь "
+            "(alice). Сервер курса считает именем всю первую датаграмму с нового адреса, и "
+            f"пользователя звали бы «{first}». Первой отправляйте само имя: "
+            "sock.sendto(name.encode(), server) — без приставок и служебных слов.",
+            f"The client's first datagram is '{first}', not the nickname the user typed "
+            "(alice). The course's server takes the whole first datagram from a new address "
+            f"as the name, so the user would be called '{first}'. Send the name itself "
+            "first: sock.sendto(name.encode(), server), with no prefix or command word.",
+        ),
+        "udp-client",
+    )
+
+
+def udp_client_prefix_hint(sent: str) -> Hint:
+    """The client put its own prefix before the typed line (`sent` is the datagram)."""
+    return Hint(
+        Text(
+            f"Клиент отправляет не набранную строку, а «{sent}»: он сам дописывает к ней "
+            "подпись (имя, время). По протоколу курса имя к сообщению добавляет сервер: с "
+            "таким сервером остальные увидят подпись дважды. Отправляйте строку, как её "
+            "набрали: sock.sendto(line.encode(), server).",
+            f"The client does not send the typed line but '{sent}': it adds its own prefix "
+            "(a name, a time). In the course's protocol the server adds the name: with such a "
+            "server the others see it twice. Send the line as typed: "
+            "sock.sendto(line.encode(), server).",
+        ),
+        "udp-client",
+    )

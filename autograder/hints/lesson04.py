@@ -191,6 +191,21 @@ STRIP_NICKNAME = Hint(
     ),
     "strip-nickname",
 )
+# The same, for a submission with no client of its own (tested with nc or telnet, which
+# end the line too): nothing to say about "your own client".
+STRIP_NICKNAME_NO_CLIENT = Hint(
+    Text(
+        "Имя хранится вместе с переводом строки, с которым его прислал клиент "
+        '("bob\\n"), и у остальных имя и текст оказываются на разных строках. Обрежьте '
+        "имя: name = conn.recv(1024).decode().strip(), а лучше читайте первую строку так "
+        "же, как сообщения (по \\n).",
+        'The nickname is kept with the line ending the client sent it with ("bob\\n"), '
+        "so the others see the name and the text on two lines. Strip it: name = "
+        "conn.recv(1024).decode().strip(), or better read the first line the way you read "
+        "messages (split on \\n).",
+    ),
+    "strip-nickname",
+)
 EMPTY_RECV_SPIN = Hint(
     Text(
         "Клиент закрыл соединение, а цикл сервера не остановился: recv() снова и снова "
@@ -237,4 +252,104 @@ TCP_CHAT = ChatHints(
     client_no_send=CLIENT_NO_SEND,
     client_no_receiver=CLIENT_NO_RECEIVER,
     client_no_exit=CLIENT_NO_EXIT,
+)
+
+# --- what the wire shows, read right (issue 16) -----------------------------------------
+NAME_NOT_READ = Hint(
+    Text(
+        "Имя пришло остальным только внутри строки, которую сервер переслал как сообщение, "
+        "подписав адресом соединения («('127.0.0.1', 35980): bob»): сервер не читает имя "
+        "вообще. Первая строка клиента — его имя: прочитайте её отдельно, запомните "
+        "(clients[conn] = name), разошлите остальным «bob вошёл в чат» и подписывайте "
+        "сообщения именем, а не адресом.",
+        "The name reached the others only inside a line the server relayed as a message, "
+        "signed with the connection's address (\"('127.0.0.1', 35980): bob\"): the server "
+        "never reads a name. A client's first line is its name: read it on its own, keep it "
+        "(clients[conn] = name), tell the others 'bob joined' and sign messages with the "
+        "name, not the address.",
+    ),
+    "join-leave-notices",
+)
+
+
+def nickname_bytes_hint(shown: str) -> Hint:
+    """The name arrived as a bytes repr (`shown`, e.g. "b'bob\\n'"): put in an f-string
+    undecoded."""
+    return Hint(
+        Text(
+            f"Имя приходит остальным как {shown}: в f-строку попали байты, как их вернул "
+            "recv(), с кавычками и \\n. Декодируйте и обрежьте имя: name = "
+            "conn.recv(1024).decode().strip().",
+            f"The name reaches the others as {shown}: the f-string got the bytes recv() "
+            "returned, quotes and \\n included. Decode and strip it: name = "
+            "conn.recv(1024).decode().strip().",
+        ),
+        "strip-nickname",
+    )
+
+
+def text_rewritten_hint(sent: str, came: str) -> Hint:
+    """The message arrived with the sender's name, but its text changed (`sent` → `came`)."""
+    return Hint(
+        Text(
+            f"Сообщение дошло с именем автора, но текст изменён: отправили «{sent}», пришло "
+            f"«{came}». Сервер переделывает сам текст (например, replace(' ', ': ') ставит "
+            "«: » вместо каждого пробела, а не только после имени). Добавляйте имя спереди: "
+            'f"{name}: {text}", текст не трогайте.',
+            f"The message arrived with the sender's name, but its text changed: sent "
+            f"'{sent}', got '{came}'. The server rewrites the text itself (e.g. "
+            "replace(' ', ': ') puts ': ' for every space, not only after the name). Put the "
+            'name in front, f"{name}: {text}", and leave the text alone.',
+        ),
+        "text-rewritten",
+    )
+
+
+NO_LINE_ENDING = Hint(
+    Text(
+        "Сервер отправляет уведомления и сообщения без \\n в конце, и они слипаются: "
+        "«…carol вошла в чатalice: привет». Клиент (и клиент курса) не может понять, где "
+        'кончается одно и начинается другое. Заканчивайте каждую строку: f"{name}: '
+        '{text}\\n".',
+        "The server sends notices and messages without a \\n at the end, so they run "
+        "together: '…carol joined the chatalice: hi'. A client (the course's too) cannot "
+        'tell where one ends and the next begins. End every line: f"{name}: {text}\\n".',
+    ),
+    "no-line-ending",
+)
+
+
+def client_prefix_hint(sent: str) -> Hint:
+    """The client put its own prefix before the typed line (`sent` is what it sent)."""
+    return Hint(
+        Text(
+            f"Клиент отправляет не набранную строку, а «{sent}»: он сам дописывает к ней "
+            "подпись (имя, время). По протоколу курса имя к сообщению добавляет сервер: с "
+            "таким сервером остальные увидят подпись дважды («alice: [12:05] alice: …»). "
+            "Отправляйте строку, как её набрали: "
+            'sock.sendall((line + "\\n").encode()).',
+            f"The client does not send the typed line but '{sent}': it adds its own prefix "
+            "(a name, a time). In the course's protocol the server adds the name: with such a "
+            "server the others see it twice ('alice: [12:05] alice: …'). Send the line as "
+            "typed: "
+            'sock.sendall((line + "\\n").encode()).',
+        ),
+        "client",
+    )
+
+
+CLIENT_RECV_RACE = Hint(
+    Text(
+        "Два потока клиента читают один сокет: поток-получатель и recv() главного потока "
+        "(например, ждущий приглашения сервера). Данные достаются тому, кого ядро разбудит "
+        "первым; если приглашение забрал поток-получатель, главный поток ждёт вечно и имя "
+        "не отправляется. Читайте сокет только в потоке-получателе; главный поток пусть "
+        "только отправляет.",
+        "Two threads of the client read one socket: the receiving thread and a recv() in "
+        "the main thread (say, waiting for the server's prompt). The data goes to whichever "
+        "the kernel wakes first; when the receiving thread takes the prompt, the main thread "
+        "waits forever and the name is never sent. Read the socket in the receiving thread "
+        "only; let the main thread only send.",
+    ),
+    "client-receiving-thread",
 )

@@ -247,6 +247,8 @@ def _join(
         except (OSError, SandboxError) as exc:
             raise LoadError(f"cannot create client socket {index + 1}: {exc}") from exc
         try:
+            if slow and config.slow_rcvbuf:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, config.slow_rcvbuf)
             sock.settimeout(remaining)
             sock.connect(address)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -285,6 +287,11 @@ def _sync(
         report("joining", len(others) - waiting, len(others))
         if not waiting:
             return
+        closed = sum(c.closed and not c.synced for c in [first.client, *others])
+        if closed:  # they will never see a sync line: no use waiting for them
+            raise LoadError(
+                f"the server closed {closed} of {len(readers)} connections while they were joining"
+            )
         now = time.monotonic()
         if now > deadline:
             raise LoadError(

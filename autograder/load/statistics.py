@@ -57,6 +57,9 @@ class LoadConfig:
     message_bytes: int = 100  # size of each line, newline included
     senders: int = 1
     slow: bool = False  # one more client that joins and never reads
+    # Its receive buffer (SO_RCVBUF, bytes), set before it connects: a small one fills at
+    # once, so the server's send buffer for it is all that is left between it and a stall.
+    slow_rcvbuf: int | None = None
     join_timeout: float = 30.0  # to connect everyone, and then for the sync line to reach all
 
 

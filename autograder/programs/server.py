@@ -12,6 +12,7 @@ import ipaddress
 import socket
 import time
 
+from autograder.evidence import polling
 from autograder.hints.common import STOPPED_ACCEPTING, TCP_SERVER, ServerHints
 from autograder.i18n import Text
 from autograder.netstat import SocketEntry, connection_consumed, datagrams_consumed
@@ -22,6 +23,7 @@ from autograder.session import Session
 from autograder.verdicts import CheckFailed, Hint, ProgramFailed
 
 CONSUME_TIMEOUT = 3.0  # seconds a server gets to read what a client sent
+JOIN_SETTLE = 0.12  # seconds a joined user waits at most for the server's timers (polling)
 POLL = 0.003
 
 
@@ -81,13 +83,30 @@ class Server:
         return Quiescence(self.box, lambda: sum(p.received_bytes for p in peers), ports)
 
     def connect(self, name: str, read: bool = True, rcvbuf: int | None = None) -> TcpPeer:
-        """Connect, send the nickname line, and wait until the server has read it."""
+        """Connect, send the nickname line, and wait until the server has read it (and
+        has got round to it: see `wait_timers`)."""
         peer = self.open(name, rcvbuf=rcvbuf)
         if read:
             peer.start_reading()
         peer.send(f"{name}\n")
         self.wait_consumed(peer)
+        self.wait_timers()
         return peer
+
+    def wait_timers(self, limit: float = JOIN_SETTLE) -> None:
+        """Wait (at most `limit`) until no thread of the server is in time.sleep().
+
+        Users join at a human pace: between two joins a server that polls (a loop with
+        time.sleep(0.05) until someone is in its list) has long woken up and done what a
+        newcomer means to it. Joined milliseconds apart, whether it saw one newcomer or
+        three would be chance, and its score with it (a loop that reads its users in
+        turn takes its list when it wakes). A server whose threads wait for I/O (also in
+        select() with a timeout: it wakes on the newcomer), as nearly all do, costs one
+        look."""
+        deadline = time.monotonic() + limit
+        pids = self.box.process_ids()
+        while polling(pids) and time.monotonic() < deadline:
+            time.sleep(POLL)
 
     def wait_consumed(
         self, peer: TcpPeer, timeout: float = CONSUME_TIMEOUT, hint: Hint | None = None
