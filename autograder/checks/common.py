@@ -253,25 +253,33 @@ def speaks_lines(ctx: CheckContext, judge: bool = False) -> None:
     )
 
 
-# The hints of a client that printed nothing it was sent (its receiving thread's words).
-NOT_PRINTED = {"client-receiving-thread", "client-utf8", "udp-client-thread"}
+# The hints of a client that printed nothing it was sent (its receiving thread's words,
+# and the evidence's: that thread died on what it could not parse).
+NOT_PRINTED = {"client-receiving-thread", "client-utf8", "udp-client-thread", "thread-died"}
+TYPED_LINE = "a typed line"  # client_sends' step whose line such a client sends in frames
 
 
 @contextlib.contextmanager
-def client_protocol(ctx: CheckContext) -> Iterator[None]:
-    """Around a check of the student's client: when its source expects a protocol of its
-    own (client_facts.protocol), a line it did not print is named as that, not as a
-    missing receiving thread."""
+def client_protocol(ctx: CheckContext, sends: bool = False) -> Iterator[None]:
+    """Around a check of the student's client: when its source speaks a protocol of its
+    own (client_facts.protocol), a line it did not print (or, `sends`, a typed line it
+    sent inside its frames, taken for a prefix) is named as that protocol."""
     facts = ctx.submission.client_facts
     hint = (
-        own_protocol_hint(facts.protocol, facts.protocol_detail, "client")
+        own_protocol_hint(
+            facts.protocol, facts.protocol_detail, "client-sends" if sends else "client"
+        )
         if facts.protocol
         else None
     )
 
-    def rename(failure: CheckFailed | None) -> None:
+    def rename(failure: CheckFailed | None, title: str = "") -> None:
         known = failure.hint if failure is not None else None
-        if hint is not None and failure is not None and known and known.anchor in NOT_PRINTED:
+        if hint is None or failure is None or known is None:
+            return
+        if (not sends and known.anchor in NOT_PRINTED) or (
+            sends and known.anchor == "client" and title == TYPED_LINE
+        ):
             failure.hint = hint
 
     try:
@@ -281,4 +289,4 @@ def client_protocol(ctx: CheckContext) -> Iterator[None]:
         raise
     finally:
         for step in ctx.steps:
-            rename(step.failure)
+            rename(step.failure, step.title.en)

@@ -497,7 +497,8 @@ def bad_input(ctx: CheckContext) -> None:
 @CHECKS.check("client_sends", depends=(), needs="client")
 def client_sends(ctx: CheckContext) -> None:
     """The client sends the nickname the user typed, then each typed line."""
-    chat.client_sends(ctx, TCP)
+    with client_protocol(ctx, sends=True):
+        chat.client_sends(ctx, TCP)
 
 
 @CHECKS.check("client_receives", depends=(), needs="client")

@@ -581,6 +581,14 @@ def own_protocol_hint(kind: str, detail: str, role: str) -> Hint:
             "Your server does not understand lines, so the other server checks do not "
             "judge it.",
         )
+    elif role == "client-sends":
+        who = Text("Клиент говорит на своём протоколе", "The client speaks a protocol of its own")
+        what = Text(
+            "а сервер курса читает обычные строки: набранная строка должна уйти как есть, "
+            "«hello\\n», а клиент отправляет её внутри своей рамки.",
+            "while the course's server reads plain lines: a typed line must go out as it is, "
+            "'hello\\n', and the client sends it inside its own frame.",
+        )
     else:
         who = Text("Клиент ждёт свой протокол", "The client expects a protocol of its own")
         what = Text(
