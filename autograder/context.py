@@ -32,7 +32,6 @@ from autograder.evidence import (
     Evidence,
     busy_threads,
     choose,
-    last_crash,
     program_state,
     recv_loop_spins,
 )
@@ -44,6 +43,7 @@ from autograder.programs.console import EXPECT_TIMEOUT
 from autograder.quiescence import Quiescence, quiet_reason
 from autograder.sandbox import Sandbox
 from autograder.textmatch import Needle, excerpt
+from autograder.tracebacks import last_crash
 from autograder.verdicts import (
     CheckFailed,
     CheckSkipped,

@@ -11,7 +11,7 @@ with one thread asleep in input(). The evidence decides, in this order:
 2. the state of the program: exited, the one thread left blocked on stdin, spinning;
 3. the symptom on the wire: the check's own hint.
 
-`last_crash` reads a traceback, `choose` is the chooser: both pure, tested without a
+`last_crash` (autograder/tracebacks.py) reads a traceback, `choose` is the chooser: both pure, tested without a
 network in tests/test_evidence.py. `ProgramState`/`program_state` and `busy_threads`
 gather the state from /proc; `CheckContext.judge` (context.py) hooks the chooser into
 every failure of every check, once.
@@ -26,123 +26,8 @@ from dataclasses import dataclass
 
 from autograder.hints import evidence as hints
 from autograder.hints.common import NOBODY_READS, RESET_CRASH
+from autograder.tracebacks import Crash
 from autograder.verdicts import Hint
-
-
-@dataclass(frozen=True)
-class Crash:
-    """The exception that ended a traceback, and where in the student's code."""
-
-    exception: str  # as printed: "TypeError", "json.decoder.JSONDecodeError"
-    message: str  # "'socket' object cannot be interpreted as an integer"
-    file: str | None = None  # the student's file of the last frame in it: "server.py"
-    line: int | None = None
-    code: str | None = None  # that line's source, as the traceback shows it
-    thread: str | None = None  # "Thread-3 (handle)" from "Exception in thread ...:"
-    causes: tuple[Crash, ...] = ()  # the earlier links of a chained traceback, in order
-
-    @property
-    def name(self) -> str:
-        """The exception's class name without its module: "JSONDecodeError"."""
-        return self.exception.rsplit(".", 1)[-1]
-
-    @property
-    def where(self) -> str:
-        """ "server.py line 37" (or "" when no frame of the student's is known)."""
-        if self.file is None:
-            return ""
-        return f"{self.file} line {self.line}" if self.line else self.file
-
-    @property
-    def summary(self) -> str:
-        """ "TypeError: 'socket' object cannot be interpreted as an integer", shortened."""
-        text = f"{self.exception}: {self.message}" if self.message else self.exception
-        return text if len(text) <= 120 else text[:117] + "..."
-
-
-_TRACEBACK = "Traceback (most recent call last):"
-_CHAINED = (
-    "During handling of the above exception, another exception occurred:",
-    "The above exception was the direct cause of the following exception:",
-)
-_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?$')
-_EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
-_THREAD = re.compile(r"^Exception in thread (?P<thread>.+?):?$")
-
-
-def _students(path: str) -> bool:
-    """A frame in the student's own files: the grader shows them relative ("server.py");
-    the standard library and the interpreter's frozen modules are absolute or <...>."""
-    return not path.startswith(("/", "<")) and "site-packages" not in path
-
-
-def _block(lines: list[str], start: int) -> Crash | None:
-    """The exception of the traceback starting at line `start`, with the last frame of
-    the student's in it (None when it is cut off before its exception line)."""
-    file = code = None
-    line_no = None
-    n = start + 1
-    while n < len(lines):
-        frame = _FRAME.match(lines[n])
-        if frame:
-            if _students(frame.group("file")):
-                file, line_no = frame.group("file"), int(frame.group("line"))
-                following = lines[n + 1] if n + 1 < len(lines) else ""
-                code = following.strip() if following.startswith("    ") else None
-            n += 1
-            continue
-        if lines[n].startswith(" ") or not lines[n].strip():
-            n += 1  # a frame's source line, a caret line, or a blank one
-            continue
-        found = _EXCEPTION.match(lines[n])
-        if found is None:
-            return None
-        message = (found.group("message") or "").strip()
-        return Crash(found.group("name"), message, file, line_no, code)
-    return None
-
-
-def last_crash(stderr: str) -> Crash | None:
-    """The last exception of the last traceback in `stderr` (with the earlier links of
-    its chain as `causes`), or None when there is none (or it was cut off before its
-    exception line)."""
-    lines = stderr.splitlines()
-    starts = [n for n, line in enumerate(lines) if line.strip() == _TRACEBACK]
-    if not starts:
-        return None
-    last = _block(lines, starts[-1])
-    if last is None:
-        return None
-    # The links before it: tracebacks followed by "During handling of the above ...".
-    causes: list[Crash] = []
-    first = starts[-1]
-    for earlier in reversed(starts[:-1]):
-        between = {line.strip() for line in lines[earlier:first]}
-        if not between & set(_CHAINED):
-            break
-        cause = _block(lines, earlier)
-        if cause is not None:
-            causes.insert(0, cause)
-        first = earlier
-    return Crash(
-        last.exception,
-        last.message,
-        last.file,
-        last.line,
-        last.code,
-        _thread_of(lines, first),
-        tuple(causes),
-    )
-
-
-def _thread_of(lines: list[str], start: int) -> str | None:
-    """The thread a traceback (the first of its chain) starting at `start` came from:
-    "Exception in thread X:" just before it."""
-    if start > 0:
-        thread = _THREAD.match(lines[start - 1].strip())
-        if thread:
-            return thread.group("thread")
-    return None
 
 
 # --- the program's state -----------------------------------------------------------------

@@ -15,11 +15,9 @@ from collections.abc import Callable
 import pytest
 
 from autograder.evidence import (
-    Crash,
     Evidence,
     ProgramState,
     choose,
-    last_crash,
     polling,
     program_state,
     recv_loop_spins,
@@ -35,6 +33,7 @@ from autograder.hints.lesson04 import (
     RECV_IS_NOT_A_MESSAGE,
     SLOW_CONSUMER,
 )
+from autograder.tracebacks import Crash, last_crash
 
 LIB = "/usr/lib/python3.11"
 

@@ -12,6 +12,7 @@ import pytest
 from autograder.hints import common, lesson01, lesson03
 from autograder.i18n import Text
 from autograder.source import SyntaxProblem
+from autograder.tracebacks import Crash, last_crash
 from autograder.verdicts import Hint
 
 DEFAULT = Hint(Text("по умолчанию", "default"), "default")
@@ -164,9 +165,9 @@ def _traceback(file: str, line: int, code: str, last: str) -> str:
 
 def test_a_crash_is_read_as_its_last_exception_and_the_students_line() -> None:
     stderr = "noise\n" + _traceback("server.py", 5, "PORT = int(sys.argv[1])", "IndexError: list")
-    crash = common.last_crash(stderr)
-    assert crash == common.Crash("IndexError", "list", "server.py", 5, "PORT = int(sys.argv[1])")
-    assert common.last_crash("no traceback here") is None
+    crash = last_crash(stderr)
+    assert crash == Crash("IndexError", "list", "server.py", 5, "PORT = int(sys.argv[1])")
+    assert last_crash("no traceback here") is None
 
 
 START_CASES = [
@@ -275,3 +276,14 @@ def test_an_own_protocol_is_named_for_the_server_and_for_the_client(
     for word in words:
         assert word in server.text.en and word in client.text.en
     assert "The server" in server.text.en and "receiving thread" in client.text.en
+
+
+def test_an_echo_server_that_answers_otherwise_is_not_told_it_sent_nothing() -> None:
+    login = lesson01.answers_otherwise(
+        "hello, echo", "Login: Welcome! Everything you type comes back.\n"
+    )
+    assert login.anchor == "echo"
+    assert "nothing back" not in login.text.en and "only the server's own words" in login.text.en
+    assert '"hello, echo"' in login.text.en and "«hello, echo»" in login.text.ru
+    upper = lesson01.answers_otherwise("hello, echo", "HELLO, ECHO\n")
+    assert "other letter case" in upper.text.en and "регистр" in upper.text.ru

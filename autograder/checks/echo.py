@@ -29,6 +29,7 @@ from autograder.hints.lesson01 import (
     PIECES_AS_MESSAGES,
     SHARED_CONN,
     THREAD_DIED,
+    answers_otherwise,
     exact_hint,
 )
 from autograder.i18n import Text
@@ -40,6 +41,7 @@ from autograder.textmatch import excerpt
 from autograder.verdicts import CheckFailed, Hint
 
 EXPECT = 3.0  # seconds an echo gets to come back
+REPLACED = "\N{REPLACEMENT CHARACTER}".encode()  # what decode(errors="replace") leaves
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -111,6 +113,8 @@ def echoed(
     came = peer.received_since_mark()
     if peer.closed_by_server and not came and hint is NO_ECHO:
         hint = CLOSES_AT_ONCE
+    elif came.strip() and hint is NO_ECHO:
+        hint = answers_otherwise(text, came)  # it did send something: not "nothing back"
     ctx.fail(
         Text(
             f"сервер закрыл соединение {peer.name}, не вернув отправленное",
@@ -293,11 +297,25 @@ def whole_again(
     wanted: str,
     prefix: bytes,
     default: Hint,
+    decoding_charged_elsewhere: bool = False,
 ) -> None:
-    """A line sent in `pieces` must come back whole (the server's prefix taken out)."""
+    """A line sent in `pieces` must come back whole (the server's prefix taken out).
+    `decoding_charged_elsewhere`: a '�' where a cut letter was
+    (the server decodes each recv() with errors="replace") is not this step's failure:
+    one bug, one deduction, in the check that names decoding (lesson 01's exact_bytes)."""
     start = sent_in_pieces(ctx, peer, pieces, prefix, default)
     came = comes_back(ctx, peer, start, wanted.encode(), prefix, EXPECT)
     if came is None:
+        return
+    if decoding_charged_elsewhere and REPLACED in came and REPLACED not in wanted.encode():
+        ctx.note(
+            Text(
+                "буква, разрезанная между кусками, вернулась как «�»: "
+                "сервер декодирует каждый recv(); баллы за это сняты один раз, в exact_bytes",
+                "a letter cut between pieces came back as '�': the "
+                "server decodes each recv(); that costs points once, in exact_bytes",
+            )
+        )
         return
     hint = default
     if without(came, prefix) == pieces[0]:

@@ -152,7 +152,15 @@ def echo(ctx: CheckContext) -> None:
     ):
         # "ё" and "🎄" are cut in two: a strict decode() of the first piece kills the
         # thread (then nobody reads the rest, which is this step's bug, not a missing thread).
-        whole_again(ctx, peer, split_pieces(), SPLIT_LINE, prefix, DECODES_SPLIT_CHARACTER)
+        whole_again(
+            ctx,
+            peer,
+            split_pieces(),
+            SPLIT_LINE,
+            prefix,
+            DECODES_SPLIT_CHARACTER,
+            decoding_charged_elsewhere=True,
+        )
 
 
 @CHECKS.check("exact_bytes", depends=("echo",))

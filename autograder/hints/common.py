@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from autograder.i18n import Text
 from autograder.source import SyntaxProblem
+from autograder.tracebacks import Crash, last_crash
 from autograder.verdicts import Hint
 
 # --- a server that does not start ------------------------------------------------------
@@ -347,59 +348,13 @@ class ChatHints:
 
 
 # --- why a program ended (or waits) before it did anything: server and client alike -----
-@dataclass(frozen=True)
-class Crash:
-    """The last exception of a program's stderr, and the student's line it came from."""
-
-    exception: str  # "IndexError"
-    message: str  # "list index out of range"
-    filename: str | None  # the student's file of the innermost own frame ("server.py")
-    lineno: int | None
-    line: str  # that line's source, as the traceback shows it
-
-
-FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
-EXCEPTION_LINE = re.compile(
-    r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s?(.*))?$"
-)
-
-
-def _own_file(path: str) -> bool:
-    """A frame of the student's program, not of Python's library or the interpreter."""
-    return not (path.startswith("<") or "/lib/python" in path or "site-packages" in path)
-
-
-def last_crash(stderr: str) -> Crash | None:
-    """The last traceback in `stderr`: its exception and the student's line (None when
-    there is no traceback)."""
-    at = stderr.rfind("Traceback (most recent call last):")
-    if at < 0:
-        return None
-    lines = stderr[at:].splitlines()
-    filename, lineno, code = None, None, ""
-    exception, message = "", ""
-    for n, text in enumerate(lines):
-        frame = FRAME.match(text)
-        if frame and _own_file(frame[1]):
-            filename, lineno = frame[1].rsplit("/", 1)[-1], int(frame[2])
-            following = lines[n + 1] if n + 1 < len(lines) else ""
-            code = "" if FRAME.match(following) else following.strip()
-        found = EXCEPTION_LINE.match(text)
-        if found and not text.startswith(" "):
-            exception, message = found[1].rsplit(".", 1)[-1], (found[2] or "").strip()
-            break
-    if not exception:
-        return None
-    return Crash(exception, message, filename, lineno, code)
-
-
 def _where(crash: Crash) -> Text:
-    if crash.filename is None or crash.lineno is None:
+    if crash.file is None or crash.line is None:
         return Text("", "")
-    code = f' "{crash.line}"' if crash.line else ""
+    code = f' "{crash.code}"' if crash.code else ""
     return Text(
-        f" в {crash.filename}, строка {crash.lineno}{code}",
-        f" at {crash.filename}, line {crash.lineno}{code}",
+        f" в {crash.file}, строка {crash.line}{code}",
+        f" at {crash.file}, line {crash.line}{code}",
     )
 
 
@@ -510,9 +465,13 @@ def start_hint(
             module = found[1].split(".")[0] if found else ""
             if module and module not in sys.stdlib_module_names:
                 return third_party_module_hint(module, python, role)
-        if crash.exception == "IndexError" and "argv" in crash.line:
+        if crash.exception == "IndexError" and "argv" in (crash.code or ""):
             return needs_arguments_hint(role, crash)
-        if crash.exception == "PermissionError" and ".bind(" in crash.line and role == "server":
+        if (
+            crash.exception == "PermissionError"
+            and ".bind(" in (crash.code or "")
+            and role == "server"
+        ):
             return port_below_1024_hint(crash)
         if crash.exception == "EOFError" and role == "server":
             return input_at_start_hint(crash)

@@ -4,13 +4,9 @@ autograder/evidence.py; each has its section in docs/common-bugs.md."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from autograder.i18n import Text
+from autograder.tracebacks import Crash
 from autograder.verdicts import Hint
-
-if TYPE_CHECKING:
-    from autograder.evidence import Crash
 
 
 def _at(crash: Crash) -> Text:

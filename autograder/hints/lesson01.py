@@ -46,6 +46,35 @@ NO_ECHO = Hint(
     "echo",
 )
 
+
+def answers_otherwise(sent: str, came: str) -> Hint:
+    """The server sent something, only not the line it read (`came`: what it sent): a
+    greeting alone, a login that took the line, or the line changed (upper-cased)."""
+    if any(form in came for form in (sent.upper(), sent.lower(), sent.title())):
+        what = Text(
+            "строка вернулась изменённой (другой регистр букв)",
+            "the line came back changed (other letter case)",
+        )
+    else:
+        what = Text(
+            f"пришли только слова самого сервера, «{sent}» не вернулась",
+            f'only the server\'s own words came, not "{sent}"',
+        )
+    return Hint(
+        Text(
+            f"Сервер ответил, но не тем, что прочитал: {what.ru} (см. «Получили»). Прочитав "
+            "строку, эхо-сервер отправляет обратно ровно те байты, что вернул recv(): "
+            "conn.sendall(data). Приветствие до этого можно; вход по имени, который забирает "
+            "первую строку, upper() или replace() — нет.",
+            f"The server answered, but not with what it read: {what.en} (see Received). "
+            "Having read a line, an echo server sends back exactly the bytes recv() returned: "
+            "conn.sendall(data). A greeting before that is fine; a login that takes the first "
+            "line, upper() or replace() is not.",
+        ),
+        "echo",
+    )
+
+
 NOT_READ = Hint(
     Text(
         "Сервер принял соединение, но не читает из него: recv() для этого клиента не "
