@@ -82,7 +82,7 @@ def broadcast(ctx: CheckContext) -> None:
     chat.broadcast(ctx, TCP)
 
 
-@CHECKS.check("leave")
+@CHECKS.check("leave", long=True)
 def leave(ctx: CheckContext) -> None:
     """Users leave with the word exit, and with a plain close and no word: the others are
     told each time (0.3 of the points each); no flood (0.2); joining still works (0.2)."""
