@@ -202,10 +202,15 @@ class UdpClientProgram(ConsoleProgram):
         return "\n".join(d.text for d in self.datagrams[self.next_datagram :])
 
     def first_datagram(self, timeout: float = 5.0) -> Datagram:
-        """Wait for the client's first datagram to the grader's server, or fail."""
+        """Wait for the client's first datagram to the grader's server, or fail. The wait
+        ends early once the client is visibly quiet (as `accept` does for a TCP client):
+        every thread asleep, e.g. in input() for a line the grader will not type."""
         deadline = time.monotonic() + timeout
+        quiet = self.quiet()
         while not self.datagrams and time.monotonic() < deadline:
             self._receive(0.05)
+            if not self.datagrams and quiet():
+                break
             if self.box.exited.is_set():
                 self._receive(0)  # what it sent just before it ended
                 break
