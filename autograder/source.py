@@ -307,6 +307,10 @@ NOT_PORT_CALLS = {
     "wait",
 }
 PORT_NAME = re.compile(r"port", re.IGNORECASE)
+# Names whose numbers are sizes, counts or times (RECV_SIZE = 4096, MAX_LINE = 65 * 1024).
+NOT_PORT_NAME = re.compile(
+    r"size|buf|len|max|limit|count|timeout|backlog|chunk|bytes|clients", re.IGNORECASE
+)
 
 
 @dataclass
@@ -364,7 +368,7 @@ def _port_use(tree: ast.Module) -> _PortUse:
         if name in use.port_names or PORT_NAME.search(name):
             use.port_names.add(name)
             use.port_nodes |= {id(c) for c in _values(value)}
-        elif name in use.other_names:
+        elif name in use.other_names or NOT_PORT_NAME.search(name):
             use.other_nodes |= {id(c) for c in ast.walk(value) if isinstance(c, ast.Constant)}
     return use
 

@@ -145,3 +145,14 @@ def test_the_course_programs_speak_lines() -> None:
     root = Path(__file__).parent.parent
     for program in [*root.glob("solutions/0*/*.py"), *root.glob("lessons/0*/*.py")]:
         assert scan_source(program).protocol is None, program
+
+
+def test_a_size_or_a_count_in_a_named_constant_is_no_port(tmp_path: Path) -> None:
+    """The starters' RECV_SIZE = 4096 and MAX_LINE = 64 * 1024 + 1024 are sizes, even where
+    the TODO that uses them is not written yet; a name with "port" in it still counts."""
+    program = tmp_path / "client.py"
+    program.write_text(
+        "RECV_SIZE = 4096\nMAX_LINE = 64 * 1024 + 1024\nBACKLOG = 5000\n"
+        "CHAT_PORT = 5050\nsock.connect(('127.0.0.1', 9090))\n"
+    )
+    assert scan_source(program).ports == [5050, 9090]
