@@ -68,6 +68,9 @@ class CheckContext(Launcher):
 
     steps: list[StepResult] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
+    # A client of this check was seen with two threads reading one socket when a step
+    # failed (checks/chat.py `client_races`; a later client of the check may not race).
+    client_race_seen: bool = False
     # The evidence of the programs' state (see evidence.py and `judge`): which program
     # each sandbox runs, how much of its stderr earlier failures have already weighed (a
     # traceback explains one failure; one printed in a step that passed, a thread that
