@@ -460,17 +460,19 @@ def test_a_full_accept_queue_makes_new_clients_wait_instead_of_refusing_them():
         listener.listen(1)  # Linux queues backlog + 1 = 2 finished handshakes
         address = listener.getsockname()
         queued = [socket.create_connection(address, timeout=5) for _ in range(2)]
-        waiting = socket.socket()
-        waiting.settimeout(1.0)
         try:
-            with pytest.raises(TimeoutError):  # not ConnectionRefusedError
-                waiting.connect(address)
+            with closing(socket.socket()) as waiting:
+                waiting.settimeout(1.0)
+                with pytest.raises(TimeoutError):  # not ConnectionRefusedError
+                    waiting.connect(address)
+            # Closed before accept(): a socket whose connect() timed out in Python is still
+            # SYN_SENT in the kernel and retransmits its SYN (after 1 s, then 3 s), which
+            # could take the room accept() makes before the next client gets to it.
             accepted, _ = listener.accept()
             with closing(socket.create_connection(address, timeout=5)):
                 pass
             accepted.close()
         finally:
-            waiting.close()
             for sock in queued:
                 sock.close()
 
