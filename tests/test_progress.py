@@ -295,7 +295,7 @@ def test_after_grading_two_lessons_the_overview_shows_both_and_the_next_step(
     assert f"{expected['score']}/100" in rows["01"] and "not passed" in rows["01"]
     assert "100/100" in rows["04"] and "✓ passed" in rows["04"]
     assert "not graded yet" in rows["02"] and "not graded yet" in rows["03"]
-    assert "Next: lesson 01 «TCP echo server»" in text
+    assert "Next: lesson 01 «TCP echo server and client»" in text
     assert f"First failed check: ✗ {first_failed['id']}" in text
     if first_failed["docs"]:
         assert f"Read more: {first_failed['docs']}" in text
