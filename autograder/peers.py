@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from autograder.i18n import Text
+from autograder.netstat import SocketEntry
 from autograder.textmatch import Match, Needle, ends_with_name, excerpt, search_lines
 from autograder.verdicts import Transcript
 
@@ -78,6 +79,7 @@ class TcpPeer:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._cond = threading.Condition()
         self._reader: threading.Thread | None = None
+        self._table_key: tuple[str, int, int] | None = None  # (protocol, local, remote port)
 
     @property
     def local_port(self) -> int:
@@ -85,8 +87,25 @@ class TcpPeer:
 
     def start_reading(self) -> None:
         if self._reader is None:
+            with contextlib.suppress(OSError):
+                self._table_key = self._key()
             self._reader = threading.Thread(target=self._read_loop, daemon=True)
             self._reader.start()
+
+    def _key(self) -> tuple[str, int, int]:
+        return "tcp", int(self.sock.getsockname()[1]), int(self.sock.getpeername()[1])
+
+    def unread(self, entries: list[SocketEntry]) -> bool:
+        """Are bytes waiting in this peer's socket for its reader thread (`entries`: the
+        socket table)? Then something is still on its way to the grader: on a loaded
+        machine the reader may not have had a core yet, and the student's program, though
+        all asleep, is not done being heard."""
+        key = self._table_key
+        if key is None or self._reader is None or not self._reader.is_alive():
+            return False
+        return any(
+            e.rx_queue > 0 and (e.protocol, e.local_port, e.remote_port) == key for e in entries
+        )
 
     def _read_loop(self) -> None:
         while True:
@@ -270,6 +289,9 @@ class UdpPeer(TcpPeer):
     ) -> None:
         super().__init__(name, sock, transcript, roster)
         self.server = server
+
+    def _key(self) -> tuple[str, int, int]:
+        return "udp", int(self.sock.getsockname()[1]), 0  # not connected: no remote port
 
     def _read_loop(self) -> None:
         while True:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from autograder.i18n import Text
+from autograder.netstat import SocketEntry
 from autograder.sandbox import Sandbox
 
 QUIET_WINDOW = 0.5  # seconds a program must stay visibly idle before a wait ends early
@@ -42,10 +43,14 @@ class Quiescence:
         activity: Callable[[], object],
         ports: set[int] | None = None,
         window: float = QUIET_WINDOW,
+        unread: Callable[[list[SocketEntry]], bool] | None = None,
     ) -> None:
         self.box = box
         self.activity = activity  # e.g. bytes the grader's users received so far
         self.ports = ports  # on a shared host (ports mode): only these ports' sockets
+        # Given the socket table: are bytes still waiting for one of the grader's own
+        # reader threads? (Its users' sockets live in the same table.)
+        self.unread = unread
         self.window = window
         self.concluded = False  # True once a wait ended early because of it
         self._signature: object = None
@@ -69,6 +74,11 @@ class Quiescence:
         entries = self.box.netstat() or []
         if self.ports is not None:
             entries = [e for e in entries if {e.local_port, e.remote_port} & self.ports]
+        if self.unread is not None and self.unread(entries):
+            # What the program sent has not reached the grader's reader yet (on a loaded
+            # machine its thread may wait for a core longer than the window): not done.
+            self._signature = None
+            return False
         signature = (
             sorted(
                 (e.protocol, e.local_port, e.remote_port, e.state, e.tx_queue, e.rx_queue)

@@ -8,17 +8,25 @@ a wait early for them would turn a slow but correct program into a false failure
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from autograder.peers import TcpPeer
 from autograder.quiescence import Quiescence
 from autograder.sandbox import Sandbox, SandboxFactory, minimal_environment
+from autograder.verdicts import Transcript
 
 PROGRAMS = {
     "idle": "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 9090))\ns.listen()\ns.accept()\n",
+    "greets": (
+        "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 9090))\ns.listen()\n"
+        "c, _ = s.accept()\nc.sendall(b'hello\\n')\nc.recv(1)\n"
+    ),
     "spins": "while True:\n    pass\n",
     "sleeps": "import time\nwhile True:\n    time.sleep(0.2)\n",
     "waits_with_timeout": (
@@ -73,3 +81,58 @@ def test_a_program_that_wakes_up_by_itself_is_never_quiet(
     box = start(factory, name)
     assert not quiet_within(box, 2), f"{name} was taken for quiet"
     assert not box.exited.is_set(), box.stderr_text()
+
+
+class StarvedPeer(TcpPeer):
+    """A grader's user whose reader thread gets no core until `fed` is set (as on a
+    machine loaded far beyond its cores)."""
+
+    fed = threading.Event()
+
+    def _read_loop(self) -> None:
+        self.fed.wait(10)
+        super()._read_loop()
+
+
+def test_bytes_waiting_for_the_graders_own_reader_are_not_quiet(factory: SandboxFactory) -> None:
+    box = start(factory, "greets")
+    sock = connected(box)
+    peer = StarvedPeer("alice", sock, transcript=Transcript())
+    peer.start_reading()
+    try:
+        # The program sent its line and sleeps in recv(); the line waits in alice's socket.
+        quiet = Quiescence(box, lambda: peer.received_bytes, unread=peer.unread)
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            assert not quiet(), "quiet while the program's line had not reached the grader"
+            time.sleep(0.01)
+        StarvedPeer.fed.set()
+        assert peer.expect("hello", timeout=5) is not None
+        quiet = Quiescence(box, lambda: peer.received_bytes, unread=peer.unread)
+        assert quiet_within_detector(quiet, 5), box.stderr_text()
+    finally:
+        StarvedPeer.fed.set()
+        peer.close()
+
+
+def connected(box: Sandbox) -> socket.socket:
+    deadline = time.monotonic() + 10
+    while True:
+        sock = box.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.connect(("127.0.0.1", box.port))
+            return sock
+        except OSError:
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def quiet_within_detector(quiet: Quiescence, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if quiet():
+            return True
+        time.sleep(0.01)
+    return False

@@ -13,6 +13,7 @@ import time
 
 from autograder.hints.common import client_silent_hint
 from autograder.i18n import Text
+from autograder.netstat import SocketEntry
 from autograder.peers import TcpPeer
 from autograder.programs.server import Server, wait_read
 from autograder.quiescence import Quiescence, settle
@@ -137,7 +138,10 @@ class ConsoleProgram:
         """A fresh detector of the program having nothing more to do: all its threads
         asleep (in input(), in recv()), nothing moving on its connection or its screen."""
         ports = {self.port} if self.box.isolation == "ports" and self.port else None
-        return Quiescence(self.box, self._progress, ports)
+        return Quiescence(self.box, self._progress, ports, unread=self._unread)
+
+    def _unread(self, entries: list[SocketEntry]) -> bool:
+        return self.peer is not None and self.peer.unread(entries)
 
     def _progress(self) -> object:
         """What the grader has received from the program so far (see Quiescence)."""

@@ -80,7 +80,12 @@ class Server:
         """A fresh detector of this server having nothing more to say (see Quiescence)."""
         ports = {self.port} if self.box.isolation == "ports" else None
         peers = self.ctx.peers
-        return Quiescence(self.box, lambda: sum(p.received_bytes for p in peers), ports)
+        return Quiescence(
+            self.box,
+            lambda: sum(p.received_bytes for p in peers),
+            ports,
+            unread=lambda entries: any(p.unread(entries) for p in peers),
+        )
 
     def connect(self, name: str, read: bool = True, rcvbuf: int | None = None) -> TcpPeer:
         """Connect, send the nickname line, and wait until the server has read it (and
