@@ -19,6 +19,7 @@ every failure of every check, once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -45,11 +46,13 @@ class ProgramState:
 
 
 # Syscalls by architecture: read(2) (a thread in read(0, ...) waits for its stdin),
-# recvfrom(2) (socket.recv), accept(2) and accept4(2).
-_SYSCALLS = {
+# readv(2), recvfrom(2) (socket.recv), recvmsg(2), accept(2) and accept4(2), the sleeps.
+SYSCALL_NUMBERS = {
     "x86_64": {
         "read": 0,
+        "readv": 19,
         "recvfrom": 45,
+        "recvmsg": 47,
         "accept": 43,
         "accept4": 288,
         "nanosleep": 35,
@@ -59,27 +62,69 @@ _SYSCALLS = {
     },
     "aarch64": {
         "read": 63,
+        "readv": 65,
         "recvfrom": 207,
+        "recvmsg": 212,
         "accept": 202,
         "accept4": 242,
         "nanosleep": 101,
         "clock_nanosleep": 115,
         "pselect6": 72,
     },
-}.get(os.uname().machine, {})
+}
+_SYSCALLS = SYSCALL_NUMBERS.get(os.uname().machine, {})
+# The ones that read a socket.
+READS = ("read", "readv", "recvfrom", "recvmsg")
+
+
+def parse_syscall(line: str, table: dict[str, int]) -> tuple[str, int] | None:
+    """A line of /proc/PID/task/TID/syscall: the syscall the thread is asleep in (by name,
+    if `table` has it) and its first argument; None when it runs."""
+    fields = line.split()
+    try:
+        number, first = int(fields[0]), int(fields[1], 16)
+    except (IndexError, ValueError):
+        return None
+    name = next((n for n, value in table.items() if value == number), str(number))
+    return name, first
 
 
 def _syscall(task: str) -> tuple[str, int] | None:
-    """The syscall a thread is asleep in (by name, if one of _SYSCALLS) and its first
-    argument; None when it runs or cannot be read."""
+    """The syscall a thread is asleep in and its first argument; None when it runs or
+    cannot be read."""
     try:
         with open(f"{task}/syscall") as f:
-            fields = f.read().split()
-        number, first = int(fields[0]), int(fields[1], 16)
-    except (OSError, IndexError, ValueError):
+            return parse_syscall(f.read(), _SYSCALLS)
+    except OSError:
         return None
-    name = next((n for n, value in _SYSCALLS.items() if value == number), str(number))
-    return name, first
+
+
+def two_readers(syscalls: list[str], machine: str) -> bool:
+    """Are two threads blocked reading the same descriptor? (`syscalls`: the lines of
+    /proc/PID/task/TID/syscall of every thread.) A pure function of that evidence; no
+    claim on a machine whose syscall numbers are not known."""
+    table = SYSCALL_NUMBERS.get(machine)
+    if not table:
+        return False
+    seen: set[int] = set()
+    for line in syscalls:
+        call = parse_syscall(line, table)
+        if call is None or call[0] not in READS:
+            continue
+        if call[1] in seen:
+            return True
+        seen.add(call[1])
+    return False
+
+
+def racing_readers(pids: list[int]) -> bool:
+    """Have the processes `pids` two threads waiting on one socket? Whichever the kernel
+    wakes gets the data; the other waits for data that never comes."""
+    lines = []
+    for task in _tasks(pids):
+        with contextlib.suppress(OSError), open(f"{task}/syscall") as f:
+            lines.append(f.read())
+    return two_readers(lines, os.uname().machine)
 
 
 def _tasks(pids: list[int]) -> list[str]:

@@ -33,6 +33,7 @@ sized for (issue 17), well under the 60 s deadline of each check.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -100,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         "--lesson", action="append", help="only this lesson's cases (repeatable; default all)"
     )
     args = parser.parse_args(argv)
+    # As a user's Python has it after the first run, even under PYTHONDONTWRITEBYTECODE.
+    compileall.compile_dir(ROOT / "autograder", quiet=1)
     extra = ["--isolation", args.isolation]
     if args.jobs:
         extra += ["--jobs", str(args.jobs)]

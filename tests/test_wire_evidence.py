@@ -9,10 +9,11 @@ import socket
 import pytest
 
 from autograder.checks import chat
-from autograder.checks.chat import majority, own_prefix, relayed_exit, relayed_from, two_readers
+from autograder.checks.chat import majority, own_prefix, relayed_exit, relayed_from
 from autograder.checks.lesson03 import sendto_after_loop
 from autograder.checks.lesson04 import BYTES_REPR
 from autograder.checks.transports import repeated
+from autograder.evidence import two_readers
 from autograder.hints.lesson03 import (
     UDP_SENDTO_AFTER_LOOP,
     udp_client_first_datagram_hint,

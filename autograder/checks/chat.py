@@ -17,9 +17,6 @@ worded freely) and send the next message only once the server has read the previ
 
 from __future__ import annotations
 
-import contextlib
-import os
-import platform
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +24,7 @@ from collections.abc import Callable, Iterable
 from autograder.checks.common import judge_port, settle
 from autograder.checks.transports import Transport
 from autograder.context import CheckContext
+from autograder.evidence import racing_readers
 from autograder.hints.common import CLIENT_NOT_UTF8
 from autograder.hints.lesson04 import CLIENT_RECV_RACE
 from autograder.i18n import Text
@@ -218,28 +216,6 @@ RACY_RUNS = 3  # a client check that fails is run up to this many times; the maj
 RACE_LOOKS = 6  # /proc looked at this many times, 50 ms apart, to see a race
 RACE_RUNS = 5  # ... and up to this many while each failed run was a race the client lost
 
-# Syscalls that read a socket (read, readv, recvfrom, recvmsg), by machine: a thread blocked
-# in one shows its number, then the descriptor, in /proc/PID/task/TID/syscall.
-READ_SYSCALLS = {
-    "x86_64": {0, 19, 45, 47},
-    "aarch64": {63, 65, 207, 212},
-}
-
-
-def two_readers(syscalls: list[str], machine: str) -> bool:
-    """Are two threads blocked reading the same descriptor? (`syscalls`: the lines of
-    /proc/PID/task/TID/syscall of every thread.) A pure function of that evidence."""
-    reads = READ_SYSCALLS.get(machine, set())
-    seen: set[str] = set()
-    for line in syscalls:
-        parts = line.split()
-        if len(parts) < 2 or not parts[0].isdigit() or int(parts[0]) not in reads:
-            continue
-        if parts[1] in seen:
-            return True
-        seen.add(parts[1])
-    return False
-
 
 def client_races(ctx: CheckContext) -> bool:
     """Does the client this check started have two threads waiting on one socket (its
@@ -253,14 +229,7 @@ def client_races(ctx: CheckContext) -> bool:
             return False
         if look:
             time.sleep(0.05)
-        lines = []
-        for pid in client.box.process_ids():
-            with contextlib.suppress(OSError):
-                for tid in os.listdir(f"/proc/{pid}/task"):
-                    path = f"/proc/{pid}/task/{tid}/syscall"
-                    with contextlib.suppress(OSError), open(path) as f:
-                        lines.append(f.read())
-        if two_readers(lines, platform.machine()):
+        if racing_readers(client.box.process_ids()):
             return True
     return False
 

@@ -453,8 +453,12 @@ def main() -> int:
             send(control, {"ok": False, "error": str(exc)})
 
 
-if __name__ == "__main__":
+def entry() -> None:
     try:
         sys.exit(main())
     except OSError:  # the grader closed the control socket first: it is done with us
         os._exit(0)
+
+
+if __name__ == "__main__":
+    entry()

@@ -17,14 +17,16 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
-
 from autograder.netstat import SocketEntry, parse_tables
 from autograder.sandbox.base import Limits, Sandbox, SandboxError
 from autograder.sandbox.output import OutputTail
+from autograder.sandbox.proctree import descendants
 from autograder.sandbox.student import minimal_environment
 
 JAIL = Path(__file__).with_name("jail.py")
+# Imported, not run as a script, so that its bytecode is kept like any module's (a script
+# is compiled again at every start: 6 ms a sandbox).
+_JAIL_ENTRY = f"import sys; sys.path.insert(0, {str(JAIL.parent)!r}); import jail; jail.entry()"
 PRIVATE_TMP_BYTES = 64 << 20
 
 
@@ -109,7 +111,8 @@ class NamespaceSandbox(Sandbox):
                     sys.executable,
                     "-I",  # isolated: no PYTHONPATH, no user site, not the current folder
                     "-S",  # nor site-packages: the jail is standard library only (20 ms less)
-                    str(JAIL),
+                    "-c",
+                    _JAIL_ENTRY,
                     str(theirs.fileno()),
                     marshal.dumps(config).hex(),
                 ],
@@ -207,11 +210,7 @@ class NamespaceSandbox(Sandbox):
         )
 
     def process_ids(self) -> list[int]:
-        try:
-            root = psutil.Process(self._proc.pid)
-            return [p.pid for p in root.children(recursive=True)][1:]  # [0] is the jail
-        except psutil.Error:
-            return []
+        return descendants(self._proc.pid)[1:]  # [0] is the jail
 
     def close(self) -> None:
         # Closing the control socket makes the jail (PID 1) exit, and the kernel then

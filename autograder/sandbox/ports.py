@@ -19,6 +19,7 @@ import psutil
 from autograder.netstat import SocketEntry, parse_tables
 from autograder.sandbox.base import Limits, Sandbox, SandboxError
 from autograder.sandbox.output import OutputTail
+from autograder.sandbox.proctree import descendants
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -197,12 +198,10 @@ class PortSandbox(Sandbox):
         if self._proc is None:
             return []
         pids = []
-        with contextlib.suppress(psutil.Error):
-            root = psutil.Process(self._proc.pid)
-            for p in [root, *root.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    self._seen.setdefault(p.pid, p.create_time())
-                    pids.append(p.pid)
+        for pid in [self._proc.pid, *descendants(self._proc.pid)]:
+            with contextlib.suppress(psutil.Error):
+                self._seen.setdefault(pid, psutil.Process(pid).create_time())
+                pids.append(pid)
         return pids
 
     def close(self) -> None:
@@ -243,11 +242,10 @@ class PortSandbox(Sandbox):
         for tail in open_tails:
             with contextlib.suppress(OSError, ValueError):
                 pipes.add(f"pipe:[{os.fstat(tail._stream.fileno()).st_ino}]")
-        with contextlib.suppress(psutil.Error):
-            for child in psutil.Process().children(recursive=True):
-                if pipes & _open_files(child.pid):
-                    with contextlib.suppress(psutil.Error):
-                        child.kill()
+        for pid in descendants(os.getpid()):
+            if pipes & _open_files(pid):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 def _open_files(pid: int) -> set[str]:
