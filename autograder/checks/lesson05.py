@@ -137,12 +137,14 @@ def could_not_run(ctx: CheckContext, result: LoadResult, hint: Hint, if_dead: st
 # A client that never reads, among readers chatting: 2 senders, 50 lines of 20 KB a second
 # each, for 3 s (6 MB to everyone). Its receive buffer is 4 KB, so only the server's send
 # buffer for it (a few MB at most) stands between it and a stall: a server that waits for
-# it stalls within the first second or two. One reader also pauses, until 60 more lines
-# (1.2 MB) came: more than the kernel's buffers for it hold in the sandbox (256 KB each
-# way), so the server has a backlog for a client that does read, every run. A server
-# whose tail lets new lines past the old ones mixes that client's lines up; one whose
-# limit is smaller than such a moment's backlog drops it. (Without a network namespace the
-# kernel's buffers are megabytes and the pause may leave no backlog: then it proves less.)
+# it stalls within the first second or two. One reader also pauses, until 40 more lines
+# (0.8 MB) came: more than the kernel's buffers for it hold in the sandbox (256 KB each
+# way, about 0.35 MB of lines), so the server has a backlog for a client that does read
+# (0.45 MB in the reference), every run; and well under the 1 MB a queue is told to allow
+# (hints SLOW_CONSUMER_LIMIT). A server whose tail lets new lines past the old ones mixes
+# that client's lines up; one whose limit is smaller than such a moment's backlog drops
+# it. (Without a network namespace the kernel's buffers are megabytes and the pause may
+# leave no backlog: then it proves less.)
 SLOW_READER_LOAD = LoadConfig(
     clients=10,
     senders=2,
@@ -151,7 +153,7 @@ SLOW_READER_LOAD = LoadConfig(
     message_bytes=20000,
     slow=True,
     slow_rcvbuf=4096,
-    pause_lines=60,
+    pause_lines=40,
     join_timeout=10.0,
 )
 # A line's latency (p99) and a sender's longest wait that are still "in time" on a busy
@@ -166,7 +168,7 @@ def slow_reader(ctx: CheckContext) -> None:
     Ten clients, two of them sending 50 lines of 20 KB a second each for 3 s (the load of
     `python -m autograder load --slow`), and one more that joins and never reads (4 KB
     receive buffer). One of the ten stops reading for a moment a third of the way in and
-    reads on once 1.2 MB more came for it. Passes when the server took every line at once
+    reads on once 0.8 MB more came for it. Passes when the server took every line at once
     (no sender waited more than 2 s), each reached every reader once and in order (the one
     that paused too), p99 latency under 2 s (the pause aside), and no reader was dropped.
     """

@@ -7,6 +7,7 @@ import threading
 
 HOST = "127.0.0.1"
 PORT = 9090
+MAX_LINE = 32 * 1024  # longer messages are spam, nobody gets them
 MAX_WAITING = 32 * 1024  # 32 KB not sent yet = he stopped reading
 
 clients = []
@@ -64,6 +65,9 @@ def handle(c):
             buf += data
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
+                if len(line) > MAX_LINE:
+                    print("too long message from", c.nick)
+                    continue
                 text = line.decode("utf-8", "replace").strip()
                 if c.nick is None:
                     c.nick = text
