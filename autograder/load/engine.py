@@ -404,6 +404,7 @@ class _Measurement:
         self.pauser: _Client | None = None
         self.witness: _Client | None = None
         self.paused_at: int | None = None  # the witness's count when the pause began
+        self.sent_at = 0  # lines the server had taken from the senders then
         self.paused_since = 0.0
         self.resumed = False
         if config.pause_lines and len(readers) > len(senders) + 1:
@@ -432,17 +433,20 @@ class _Measurement:
 
     def hiccup(self, now: float) -> None:
         """Stop reading the pauser a third of the way through the sending; read it again
-        once the witness got `pause_lines` more lines, or the sending is over."""
+        once the witness got `pause_lines` more lines (if the server dropped the witness:
+        once the server took that many more from the senders), or the sending is over."""
         pauser, witness = self.pauser, self.witness
         if pauser is None or witness is None or witness.log is None or self.resumed:
             return
+        sent = sum(s.sent for s in self.senders)
         if self.paused_at is None:
             if now >= self.start + self.config.duration / 3 and not pauser.closed:
                 self.selector.unregister(pauser.sock)
-                self.paused_at = witness.log.delivered
+                self.paused_at, self.sent_at = witness.log.delivered, sent
                 self.paused_since = now
         elif (
             witness.log.delivered - self.paused_at >= self.config.pause_lines
+            or (witness.closed and sent - self.sent_at >= self.config.pause_lines)
             or now >= self.start + self.config.duration
         ):
             self.selector.register(pauser.sock, selectors.EVENT_READ, pauser)
