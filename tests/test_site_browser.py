@@ -224,9 +224,10 @@ def test_a_student_walks_the_site_in_a_real_browser(
         expect(diagram).to_contain_text("MSG_DONTWAIT")
         shot(page, f"lesson-05-{prefix.strip('/') or 'ru'}")
 
-    # The byte-stream diagrams of lesson 01.
+    # The byte-stream diagrams of lesson 01, and its client reading a reply up to "\n".
     page.goto(f"{base_url}/en/lessons/01/#tcp-byte-stream")
-    expect(page.locator("article div.mermaid svg")).to_have_count(4)
+    expect(page.locator("article div.mermaid svg")).to_have_count(5)
+    expect(page.locator("article div.mermaid svg").nth(3)).to_contain_text("client.py")
     page.locator("article div.mermaid").nth(2).scroll_into_view_if_needed()
     shot(page, "lesson-01-byte-stream-en")
 

@@ -1,8 +1,11 @@
-"""The lesson 01 reference solution (TCP echo server), driven over loopback.
+"""The lesson 01 reference solution (TCP echo server and its line echo client), driven
+over loopback.
 
 An echo server must return exactly the bytes it received, whatever way TCP cut or glued
 them: fragmented sends, coalesced sends, a UTF-8 character split between segments, a
-stream larger than any socket buffer, and several clients at once.
+stream larger than any socket buffer, and several clients at once. Its client sends
+each typed line with its newline and prints the reply once it is whole: in pieces, with
+a letter cut between them, or glued to the start of the next reply.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import threading
 import time
 
 import pytest
-from conftest import send_in_fragments
+from conftest import Console, exit_code, send_in_fragments
 
 SERVER = "solutions/01/server.py"
+CLIENT = "solutions/01/client.py"
 
 
 def recv_exactly(sock: socket.socket, size: int, timeout: float = 5.0) -> bytes:
@@ -135,3 +139,77 @@ def test_stops_with_exit_code_0_on_sigterm_while_a_client_is_connected(server, c
     assert client.read_line() == "x"
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=5) == 0
+
+
+# --- the client (step 5) ---------------------------------------------------------------
+@pytest.fixture
+def client_with_raw_server(start_program):
+    """client.py connected to a raw listening socket that plays the echo server."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        program = start_program(CLIENT, port=listener.getsockname()[1], stdin=True)
+        peer, _ = listener.accept()
+    peer.settimeout(5)
+    console = Console(program)
+    console.expect("Подключено")
+    yield console, peer
+    peer.close()
+
+
+def read_sent_line(sock: socket.socket) -> bytes:
+    """One line (with its newline) the client sent, read a byte at a time."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = sock.recv(1)
+        assert byte, f"connection closed after {line!r}"
+        line += byte
+    return line
+
+
+def test_client_against_the_reference_server(start_program):
+    server = start_program(SERVER)
+    server.wait_listening()
+    client = Console(start_program(CLIENT, port=server.port, stdin=True))
+    client.expect("Подключено")
+    for text in ("привет", "ёжик и €", "third line"):
+        client.type(text)
+        assert client.expect(text) == text
+    client.close_input()
+    assert exit_code(client.program) == 0
+
+
+def test_client_sends_each_typed_line_with_its_newline(client_with_raw_server):
+    console, peer = client_with_raw_server
+    console.type("hello")
+    assert read_sent_line(peer) == b"hello\n"
+
+
+def test_client_prints_a_reply_that_came_in_pieces_whole(client_with_raw_server):
+    console, peer = client_with_raw_server
+    console.type("ёлка")
+    line = read_sent_line(peer)
+    send_in_fragments(peer, line, [1, 3])  # "ё" cut in two
+    assert console.expect("ёлка") == "ёлка"
+
+
+def test_client_keeps_the_start_of_the_next_reply(client_with_raw_server):
+    console, peer = client_with_raw_server
+    console.type("one")
+    read_sent_line(peer)
+    peer.sendall(b"one\ntw")  # the reply and the start of another in one segment
+    assert console.expect("one") == "one"
+    console.type("two")
+    read_sent_line(peer)
+    peer.sendall(b"o\n")
+    assert console.expect("two") == "two"
+
+
+def test_client_says_so_and_ends_with_0_when_the_server_closes(client_with_raw_server):
+    console, peer = client_with_raw_server
+    console.type("anyone there?")
+    read_sent_line(peer)
+    peer.close()
+    console.expect("закрыл соединение")
+    assert exit_code(console.program) == 0

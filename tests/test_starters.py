@@ -21,6 +21,7 @@ HOST = "127.0.0.1"
 # (file, kind): kind is how the starter talks to the network.
 STARTERS = [
     ("lessons/01/server.py", "tcp server"),
+    ("lessons/01/client.py", "tcp client"),
     ("lessons/02/server.py", "tcp server"),
     ("lessons/02/client.py", "tcp client"),
     ("lessons/03/server.py", "udp server"),

@@ -13,6 +13,8 @@ echo, so they depend on `echo`: without it there is nothing to judge.
 
 from __future__ import annotations
 
+import re
+
 from autograder.checks.common import (
     FRAGMENTED,
     FRAGMENTS,
@@ -22,6 +24,8 @@ from autograder.checks.common import (
     starts,
     static_requirements,
 )
+from autograder.checks.duplex import EXPECT as CLIENT_EXPECT
+from autograder.checks.duplex import crash_check, on, start_client
 from autograder.checks.echo import (
     EXPECT,
     Connection,
@@ -44,6 +48,12 @@ from autograder.context import CheckContext, CheckSet
 from autograder.hints.common import CRASHED, RESET_CRASH
 from autograder.hints.lesson01 import (
     CHANGED_BYTES,
+    CLIENT_NO_NEWLINE,
+    CLIENT_NOT_PRINTED,
+    CLIENT_ONE_RECV,
+    CLIENT_PRINTS_BYTES,
+    CLIENT_SENDS_NOTHING,
+    CLIENT_SPLIT_LETTER,
     COALESCED_LOST,
     CRASHED_ON_LEAVE,
     DECODES,
@@ -69,7 +79,9 @@ from autograder.hints.lesson01 import (
 )
 from autograder.i18n import Text
 from autograder.peers import describe_bytes
+from autograder.programs.console import ConsoleProgram
 from autograder.quiescence import quiet_reason, spinning
+from autograder.textmatch import excerpt
 from autograder.verdicts import CheckFailed
 
 CHECKS = CheckSet("01", "tcp")
@@ -431,3 +443,158 @@ def concurrent(ctx: CheckContext) -> None:
     with ctx.step(0.5, ten):
         users = all_say_hi(ctx, 10)
         each_gets_its_own_echo(ctx, users)
+
+
+# --- the client (step 5: the line echo) ------------------------------------------------
+# A line printed as the repr of bytes (print(data): b'hello\n', b'\xd1\x91...').
+BYTES_REPR = re.compile(r"""(?<![\w'"])b(['"]).*\\(?:n|r|x[0-9a-fA-F]{2})""")
+
+
+def client_crash(ctx: CheckContext, console: ConsoleProgram) -> None:
+    """A client that died: a decode() of a piece (a letter cut in two) is this check's
+    own bug; any other death, crash_check's words."""
+    if console.box.exited.wait(0.05):
+        console.drain()
+        if "UnicodeDecodeError" in console.box.stderr_text():
+            ctx.fail(
+                Text(
+                    "клиент упал с UnicodeDecodeError (трассировка — в stderr)",
+                    "the client crashed with UnicodeDecodeError (its traceback is in stderr)",
+                ),
+                None,
+                None,
+                CLIENT_SPLIT_LETTER,
+            )
+    crash_check(ctx, console)
+
+
+def echo_to_client(
+    ctx: CheckContext, console: ConsoleProgram, text: str, pieces: list[bytes] | None = None
+) -> None:
+    """The user types `text`; the grader, as the echo server, waits for it and its "\\n",
+    sends the line back (in `pieces`, each read by the client before the next is sent:
+    FRAGMENTS, split_pieces) and the client must print it whole, on one line, as text."""
+    peer = console.connection
+    start = len(peer.raw)
+    line = f"{text}\n".encode()
+    console.type(text)
+
+    def came() -> bytes:
+        return bytes(peer.raw[start:])
+
+    quiet = console.quiet()
+    if not peer.wait_until(lambda _t: text.encode() in came(), CLIENT_EXPECT, give_up=quiet):
+        client_crash(ctx, console)
+        ctx.fail(
+            Text("набранная строка не пришла серверу", "the typed line did not reach the server"),
+            Text(f'серверу приходит "{text}\\n"', f'the server receives "{text}\\n"'),
+            describe_bytes(came(), 80) if came() else None,
+            CLIENT_SENDS_NOTHING,
+        )
+    ending = re.compile(re.escape(text.encode()) + rb"\r?\n")
+    if not peer.wait_until(lambda _t: bool(ending.search(came())), 1.0, give_up=console.quiet()):
+        client_crash(ctx, console)
+        ctx.fail(
+            Text('строка пришла без "\\n" на конце', 'the line came without "\\n" at its end'),
+            Text(f'серверу приходит "{text}\\n"', f'the server receives "{text}\\n"'),
+            describe_bytes(came(), 80),
+            CLIENT_NO_NEWLINE,
+        )
+    cuts = pieces or [line]
+    mark = console.mark()
+    for n, piece in enumerate(cuts):
+        peer.send(piece)
+        if n < len(cuts) - 1 and not console.has_read():
+            client_crash(ctx, console)
+            ctx.fail(
+                Text(
+                    "клиент прочитал первый кусок ответа и больше не читает (ждёт ввода)",
+                    "the client read the first piece of the reply and reads no more (it "
+                    "waits for input)",
+                ),
+                Text(f'напечатано "{text}"', f'"{text}" is printed'),
+                excerpt(console.since(mark), 200) or None,
+                CLIENT_ONE_RECV,
+            )
+    console.has_read()
+    printed = console.wait_printed(text, mark)
+    said = console.since(mark)
+    if BYTES_REPR.search(said):
+        ctx.fail(
+            Text(
+                "ответ напечатан как байты, а не текст", "the reply was printed as bytes, not text"
+            ),
+            Text(f'напечатано "{text}"', f'"{text}" is printed'),
+            excerpt(said, 200),
+            CLIENT_PRINTS_BYTES,
+        )
+    if printed:
+        return
+    client_crash(ctx, console)
+    if "\ufffd" in said:
+        hint = CLIENT_SPLIT_LETTER
+    elif len(cuts) > 1 and said.strip():
+        hint = CLIENT_ONE_RECV
+    else:
+        hint = CLIENT_NOT_PRINTED
+    ctx.fail(
+        Text(
+            "ответ сервера не напечатан целой строкой"
+            if len(cuts) > 1
+            else "ответ сервера не напечатан",
+            "the server's reply was not printed as one whole line"
+            if len(cuts) > 1
+            else "the server's reply was not printed",
+        ),
+        Text(f'напечатано "{text}"', f'"{text}" is printed'),
+        excerpt(said, 200) or None,
+        hint,
+    )
+
+
+@CHECKS.check("client", depends=(), needs="client")
+def client(ctx: CheckContext) -> None:
+    """client.py (step 5, the line echo; the grader plays the echo server): each typed
+    line goes out ending in \\n, and the reply is printed as text once it is whole, read up
+    to its \\n: two lines in a row, a reply in three pieces, a letter cut in two between
+    pieces."""
+    _client, console, _conn = start_client(ctx)
+    first = Text(
+        'набранная строка уходит с "\\n", ответ напечатан — и вторая подряд',
+        'a typed line goes out with "\\n", the reply is printed; and a second one in a row',
+    )
+    with ctx.step(0.4, first) as part, on(ctx, console):
+        for text in ("hello, echo", "and a second line"):
+            echo_to_client(ctx, console, text)
+    later = (
+        (
+            0.35,
+            Text("ответ тремя кусками", "a reply in three pieces"),
+            FRAGMENTED,
+            [piece.encode() for piece in FRAGMENTS],
+        ),
+        (
+            0.25,
+            Text("буква, разрезанная между кусками", "a letter cut in two between pieces"),
+            SPLIT_LINE,
+            split_pieces(),
+        ),
+    )
+    failure = part.failure
+    if failure is not None and failure.hint in (CLIENT_SENDS_NOTHING, CLIENT_NO_NEWLINE):
+        # The server has nothing to send back: each attempt would wait for nothing.
+        reason = Text(
+            "не проверялось: и первая набранная строка не дошла как строка (см. выше)",
+            "not tried: the first typed line did not arrive as a line either (see above)",
+        )
+        for weight, title, _text, _pieces in later:
+            ctx.not_tried(weight, title, reason, failure.hint)
+        return
+    for weight, title, text, pieces in later:
+        if failure is not None:  # a client out of step (or gone) gets a fresh run
+            ctx.transcript.add("grader", Text("новый запуск клиента", "a new run of the client"))
+            ctx.factory.release(console.box)
+            _client, console, _conn = start_client(ctx)
+        with ctx.step(weight, title) as part, on(ctx, console):
+            echo_to_client(ctx, console, text, pieces)
+        failure = part.failure

@@ -441,3 +441,78 @@ def exact_hint(sent: bytes, got: bytes, closed: bool, default: Hint) -> Hint:
         if test(sent, got, closed):
             return hint if isinstance(hint, Hint) else hint(sent, got)
     return default
+
+
+# --- the line echo client (step 5) -----------------------------------------------------
+CLIENT_SENDS_NOTHING = Hint(
+    Text(
+        "Набранная строка не дошла до сервера: клиент прочитал её через input(), но не "
+        'отправил. После input(): sock.sendall((line + "\\n").encode("utf-8")) (шаг 5).',
+        "The typed line did not reach the server: the client read it with input() but did "
+        'not send it. After input(): sock.sendall((line + "\\n").encode("utf-8")) (step 5).',
+    ),
+    "echo-client",
+)
+
+CLIENT_NO_NEWLINE = Hint(
+    Text(
+        'Строка ушла без "\\n" на конце. Сообщение в этом курсе — строка, которая кончается '
+        'на "\\n": только по нему получатель (и ваш же клиент, читающий ответ до "\\n") '
+        'видит, где она кончилась. Отправляйте (line + "\\n").encode("utf-8").',
+        'The line went out without "\\n" at its end. A message in this course is a line that '
+        'ends in "\\n": only by it does the receiver (your own client too, reading the reply '
+        'up to its "\\n") see where it ends. Send (line + "\\n").encode("utf-8").',
+    ),
+    "echo-client",
+)
+
+CLIENT_NOT_PRINTED = Hint(
+    Text(
+        'Сервер вернул строку, а клиент её не напечатал. Прочитайте ответ до b"\\n" (цикл '
+        "recv() в receive_line) и напечатайте его с flush=True. Цикл «recv(), пока не "
+        'вернёт b""» здесь не годится: эхо-сервер не закрывает соединение после ответа.',
+        "The server sent the line back, but the client did not print it. Read the reply up "
+        'to b"\\n" (the recv() loop of receive_line) and print it with flush=True. A loop '
+        '"recv() until it returns b\\"\\"" does not do here: an echo server does not close '
+        "the connection after a reply.",
+    ),
+    "echo-client",
+)
+
+CLIENT_ONE_RECV = Hint(
+    Text(
+        "Клиент напечатал ответ не целым: только то, что вернул первый recv(). Один recv() — "
+        "не одно сообщение: ответ может прийти кусками. Копите байты в буфере, пока в нём "
+        'нет b"\\n", печатайте строку до него, а остаток оставьте для следующего ответа '
+        "(receive_line, шаг 5).",
+        "The client printed the reply before it was whole: only what the first recv() "
+        "returned. One recv() is not one message: a reply may come in pieces. Keep the bytes "
+        'in a buffer until it holds b"\\n", print the line up to it and keep the rest for the '
+        "next reply (receive_line, step 5).",
+    ),
+    "echo-client",
+)
+
+CLIENT_PRINTS_BYTES = Hint(
+    Text(
+        "Клиент печатает байты, а не текст: print(data) показывает b'...\\n' (а кириллицу — "
+        'как \\xd0\\xbf...). Декодируйте строку ответа без "\\n": '
+        'print(line.decode("utf-8", errors="replace"), flush=True).',
+        "The client prints bytes, not text: print(data) shows b'...\\n' (and Cyrillic as "
+        '\\xd0\\xbf...). Decode the reply\'s line without its "\\n": '
+        'print(line.decode("utf-8", errors="replace"), flush=True).',
+    ),
+    "echo-client",
+)
+
+CLIENT_SPLIT_LETTER = Hint(
+    Text(
+        "Клиент декодирует каждый recv(), а буква, разрезанная между кусками, не "
+        'декодируется: UnicodeDecodeError (или «�» с errors="replace"). Декодируйте целую '
+        'строку, отрезанную по b"\\n": байт "\\n" никогда не встречается внутри буквы UTF-8.',
+        "The client decodes each recv(), and a letter cut between pieces does not decode: "
+        "UnicodeDecodeError (or '�' with errors=\"replace\"). Decode the whole line cut at "
+        'b"\\n": the byte "\\n" never occurs inside a UTF-8 letter.',
+    ),
+    "echo-client",
+)

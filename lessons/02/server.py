@@ -60,11 +60,13 @@ def receive_loop(sock):
     Каждую принятую строку печатать как f"{PEER_NAME}: текст" с flush=True.
     Receiving thread: print each of the peer's lines as f"{PEER_NAME}: text", flush=True.
     """
-    # TODO (шаг 2): буфер байтов; в цикле data = sock.recv(RECV_SIZE), buffer += data;
+    # TODO (шаг 2): как receive_line в клиенте урока 01 — буфер байтов; в цикле
+    #   data = sock.recv(RECV_SIZE), buffer += data;
     #   пока в буфере есть b"\n" — отрезать строку, убрать "\r" на конце, декодировать
     #   .decode("utf-8", errors="replace") и напечатать. Декодируйте целую строку, а не
     #   каждый кусок: recv может разрезать русскую букву пополам.
-    # TODO (step 2): a byte buffer; loop data = sock.recv(RECV_SIZE), buffer += data;
+    # TODO (step 2): as receive_line in lesson 01's client: a byte buffer; loop
+    #   data = sock.recv(RECV_SIZE), buffer += data;
     #   while the buffer holds b"\n", cut a line off, strip a trailing "\r", decode it
     #   with .decode("utf-8", errors="replace") and print it. Decode whole lines, not
     #   each piece: recv may cut a Russian letter in two.
