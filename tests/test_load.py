@@ -3,7 +3,9 @@ end-to-end run of `python -m autograder load` on the reference server."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import socket
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from autograder.load import (
     split_lines,
     summary_rows,
 )
+from autograder.load.protocol import mixed
 
 # ----------------------------------------------------------------------- messages
 
@@ -48,6 +51,13 @@ def test_marker_is_found_whatever_the_server_puts_around_it() -> None:
 )
 def test_lines_without_a_whole_marker_are_not_messages(line: bytes) -> None:
     assert parse_marker(line) is None
+
+
+def test_a_line_with_two_markers_is_two_messages_run_into_one() -> None:
+    """A server that sent a new line into the middle of an older one (past its tail)."""
+    older, newer = make_message(0, 5, 1000, 64), make_message(0, 9, 2000, 64)
+    assert not mixed(b"u0000: " + older.rstrip(b"\n"))
+    assert mixed(b"u0000: " + older[:30] + b"u0000: " + newer.rstrip(b"\n"))
 
 
 # ------------------------------------------------------------------------ framing
@@ -158,6 +168,58 @@ def test_slowpoke_alone_gets_the_small_buffer_and_a_server_closing_joins_ends_th
     assert "пока они входили" in in_russian(result.errors[0])
     buffers = [o for o in options if o[1] == socket.SO_RCVBUF]
     assert buffers == [(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)]  # slowpoke's only
+
+
+def queue_chat_server() -> socket.socket:
+    """A correct little chat in this process: a thread and an unbounded queue per client,
+    every line (the nickname too) to everyone else."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    queues: dict[socket.socket, queue.Queue[bytes]] = {}
+    lock = threading.Lock()
+
+    def write(conn: socket.socket, q: queue.Queue[bytes]) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn.sendall(q.get())
+
+    def serve(conn: socket.socket) -> None:
+        q: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=write, args=(conn, q), daemon=True).start()
+        with lock:
+            queues[conn] = q
+        with contextlib.suppress(OSError):
+            for line in conn.makefile("rb"):
+                with lock:
+                    others = [o for c, o in queues.items() if c is not conn]
+                for other in others:
+                    other.put(line)
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener
+
+
+def test_the_reader_that_pauses_gets_every_line_and_its_lateness_is_not_latency() -> None:
+    """With `pause_lines`, one reader stops reading for a while and reads on: it must
+    still get every line, once and in order, and its late lines stay out of the latency."""
+    listener = queue_chat_server()
+    config = LoadConfig(clients=4, rate=50, duration=1, message_bytes=1000, pause_lines=10)
+    try:
+        result = run_load(listener.getsockname(), config)
+    finally:
+        listener.close()
+    assert result.ok, result
+    assert result.pause_s is not None and result.pause_s > 0  # it did pause, and read on
+    # Every line reaches the 3 others; the pauser's third of them has no latency figure.
+    assert result.delivered == 50 * 3
+    assert len(result.latencies_ms) == 50 * 2
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

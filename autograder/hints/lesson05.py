@@ -74,14 +74,16 @@ MANY_CONNECTIONS = Hint(
 )
 TAIL_ORDER = Hint(
     Text(
-        "Строки пришли не по порядку или дважды: пока у клиента есть хвост, новая строка "
-        "ушла в сокет мимо него и обогнала старые (или хвост отправлен повторно). Пока "
-        "хвост не пуст, новые строки — только в его конец; отправленное убирайте из хвоста "
-        "под тем же замком.",
-        "Lines arrived out of order or twice: while a client had a tail, a new line went "
-        "to the socket past it and overtook the older ones (or the tail was sent again). "
-        "While the tail is not empty, new lines go only to its end; remove what was sent "
-        "from the tail under the same lock.",
+        "Строки пришли не по порядку, дважды или врезались одна в другую: пока у клиента "
+        "есть хвост, новая строка ушла в сокет мимо него и обогнала старые (или попала в "
+        "середину строки из хвоста), или хвост отправлен повторно. Пока хвост не пуст, "
+        "новые строки — только в его конец; отправленное убирайте из хвоста под тем же "
+        "замком.",
+        "Lines arrived out of order, twice, or cut into one another: while a client had a "
+        "tail, a new line went to the socket past it and overtook the older ones (or landed "
+        "in the middle of a line of the tail), or the tail was sent again. While the tail "
+        "is not empty, new lines go only to its end; remove what was sent from the tail "
+        "under the same lock.",
     ),
     "tail-order",
 )

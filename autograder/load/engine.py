@@ -34,7 +34,9 @@ from autograder.load.protocol import (
     SLOW_NAME,
     SYNC,
     make_message,
+    mixed,
     parse_marker,
+    reader_name,
     split_lines,
 )
 from autograder.load.statistics import DeliveryLog, LoadConfig, LoadResult, percentile, rounded
@@ -236,7 +238,7 @@ def _join(
     total = config.clients + (1 if config.slow else 0)
     for index in range(total):
         slow = index == config.clients
-        name = SLOW_NAME.decode() if slow else f"u{index:04d}"
+        name = SLOW_NAME.decode() if slow else reader_name(index)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise LoadError(
@@ -338,7 +340,9 @@ def _read(client: _Client, selector: selectors.BaseSelector, m: _Measurement | N
     for line in lines:
         found = parse_marker(line)
         if found is not None:
-            if m is not None:
+            if m is not None and client.log is not None and mixed(line):
+                client.log.garbled += 1
+            elif m is not None:
                 m.arrived(client, found, now)
         elif SYNC in line:
             client.synced = True
@@ -381,6 +385,7 @@ class _Measurement:
         self,
         config: LoadConfig,
         selector: selectors.BaseSelector,
+        readers: list[_Client],
         senders: list[_Sender],
         result: LoadResult,
     ) -> None:
@@ -394,6 +399,16 @@ class _Measurement:
         self.interval = 1.0 / config.rate
         # Several senders take turns: sender n's line k is due at (k + n/senders) * interval.
         self.offsets = [n * self.interval / len(senders) for n in range(len(senders))]
+        # The reader that hiccups (config.pause_lines) and another one that tells when the
+        # server has sent it enough meanwhile.
+        self.pauser: _Client | None = None
+        self.witness: _Client | None = None
+        self.paused_at: int | None = None  # the witness's count when the pause began
+        self.sent_at = 0  # lines the server had taken from the senders then
+        self.paused_since = 0.0
+        self.resumed = False
+        if config.pause_lines and len(readers) > len(senders) + 1:
+            self.pauser, self.witness = readers[-1], readers[-2]
 
     def due(self, sender: _Sender, seq: int) -> float:
         return self.start + self.offsets[sender.number] + seq * self.interval
@@ -416,6 +431,28 @@ class _Measurement:
             if added:
                 _flush(sender, self.selector, now)
 
+    def hiccup(self, now: float) -> None:
+        """Stop reading the pauser a third of the way through the sending; read it again
+        once the witness got `pause_lines` more lines (if the server dropped the witness:
+        once the server took that many more from the senders), or the sending is over."""
+        pauser, witness = self.pauser, self.witness
+        if pauser is None or witness is None or witness.log is None or self.resumed:
+            return
+        sent = sum(s.sent for s in self.senders)
+        if self.paused_at is None:
+            if now >= self.start + self.config.duration / 3 and not pauser.closed:
+                self.selector.unregister(pauser.sock)
+                self.paused_at, self.sent_at = witness.log.delivered, sent
+                self.paused_since = now
+        elif (
+            witness.log.delivered - self.paused_at >= self.config.pause_lines
+            or (witness.closed and sent - self.sent_at >= self.config.pause_lines)
+            or now >= self.start + self.config.duration
+        ):
+            self.selector.register(pauser.sock, selectors.EVENT_READ, pauser)
+            self.resumed = True
+            self.result.pause_s = round(now - self.paused_since, 3)
+
     def next_due(self) -> float:
         dues = [self.due(s, s.next_seq) for s in self.senders if s.next_seq < s.planned]
         return min(dues) if dues else math.inf
@@ -426,13 +463,15 @@ class _Measurement:
             return  # the server echoed the sender's own line: allowed, not counted
         assert client.log is not None
         if client.log.record(sender, seq):
+            self.arrivals += 1
+            self.last_arrival = now
+            if client is self.pauser:
+                return  # late by design: the pause is not the server's latency
             # From the moment the server could have the whole line: the sender's own
             # delays (a stall, the load generator being late) are reported apart.
             handed = self.senders[sender].handed[seq] or self.start + due_us / 1e6
             self.result.latencies_ms.append((now - handed) * 1000)
             self.result.due_s.append(due_us / 1e6)
-            self.arrivals += 1
-            self.last_arrival = now
 
 
 def _measure(
@@ -445,12 +484,13 @@ def _measure(
     alive: Callable[[], bool] | None,
 ) -> float:
     """Send and receive; returns when the sending started (perf_counter)."""
-    m = _Measurement(config, selector, senders, result)
+    m = _Measurement(config, selector, readers, senders, result)
     end = m.start + config.duration
     next_report = 0.0
     while True:
         m.send_due()
         now = time.perf_counter()
+        m.hiccup(now)
         if now >= next_report:
             if now < end:
                 report("sending", now - m.start, config.duration)

@@ -39,6 +39,12 @@ def parse_marker(line: bytes) -> tuple[int, int, int] | None:
     return int(parts[0]), int(parts[1]), int(parts[2])
 
 
+def mixed(line: bytes) -> bool:
+    """Pieces of two messages in one received line: the bytes of one went into the middle
+    of the other (a server that sent a new line past the rest of an older one)."""
+    return line.count(MARK) > 1
+
+
 def split_lines(buffer: bytearray) -> list[bytes]:
     """Remove and return the complete lines (without b"\\n") at the start of `buffer`."""
     end = buffer.rfind(b"\n")
@@ -47,6 +53,11 @@ def split_lines(buffer: bytearray) -> list[bytes]:
     complete = bytes(buffer[:end])
     del buffer[: end + 1]
     return complete.split(b"\n")
+
+
+def reader_name(index: int) -> str:
+    """The nickname of the load's reading client number `index` (0 is the first sender)."""
+    return f"u{index:04d}"
 
 
 SLOW_NAME = b"slowpoke"  # the nickname of the client that never reads

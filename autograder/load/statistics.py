@@ -60,6 +60,13 @@ class LoadConfig:
     # Its receive buffer (SO_RCVBUF, bytes), set before it connects: a small one fills at
     # once, so the server's send buffer for it is all that is left between it and a stall.
     slow_rcvbuf: int | None = None
+    # One reader that hiccups (the last, never a sender): it stops reading a third of the
+    # way through the sending and reads again once another reader got this many more lines
+    # (or the sending is over). Its lines come late, which is not counted against the
+    # server (no latency figures), but they must all arrive, once and in order, and it must
+    # not be dropped. Sized above what the kernel holds for it, the pause gives the server a
+    # backlog (a tail, a queue) for a client that does read. 0: nobody pauses.
+    pause_lines: int = 0
     join_timeout: float = 30.0  # to connect everyone, and then for the sync line to reach all
 
 
@@ -83,6 +90,7 @@ class LoadResult:
     sender_stall_ms: dict[str, float | None] = field(default_factory=dict)
     slow_dropped: bool | None = None  # the server closed the never-reading client
     slow_leave_notice_s: float | None = None  # first notice of it leaving, from the start
+    pause_s: float | None = None  # how long the reader that pauses (pause_lines) did not read
     server: dict[str, float | int | None] = field(default_factory=dict)
     elapsed_s: float = 0.0
     load_generator_cpu_s: float = 0.0  # near elapsed_s: the generator, not the server, is the limit
