@@ -51,7 +51,8 @@ from autograder.sandbox import student_python
 from autograder.source import python_version
 
 STEP_MS = 50  # how often watchfiles looks at the events it has collected
-QUIET_MS = 100  # a burst of saves is over once nothing has changed for this long
+QUIET_MS = 50  # a burst of saves is over once nothing has changed for this long (an editor's
+# save, even a "safe write" of a temporary file and a rename, takes a few milliseconds)
 MAX_BURST_MS = 1600  # ... or once it has lasted this long (a file written continuously)
 
 WORDS = {
