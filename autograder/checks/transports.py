@@ -53,6 +53,7 @@ def missing_hint(
 LeaveWay = tuple[float, Text, Callable[[CheckContext, TcpPeer], None]]
 
 
+CROWD_HANDLE_SETTLE = 3.0  # seconds a crowd waits at most for the server to be done with it
 FLOOD_COPIES = 3  # the same line this many times right after a leave is a flood
 FLOOD_BYTES = 1 << 16  # this much text after a leave, none of it a notice, is a flood
 
@@ -407,6 +408,7 @@ class TcpLines(Transport):
 
     def crowd(self, ctx: CheckContext) -> list[TcpPeer]:
         server = ctx.server()
+        busy_before = server.box.runnable_threads()
         peers: list[TcpPeer] = []
         for n in range(self.crowd_size):
             peer = server.open(f"user{n:02d}", log=False)
@@ -427,6 +429,7 @@ class TcpLines(Transport):
                 if n:  # the first user was served: it is the number of users that hurts
                     failure.hint = self.hints.many_clients
                 raise
+        server.wait_handled(busy_before, limit=CROWD_HANDLE_SETTLE)
         return peers
 
     def crowd_hint(

@@ -24,6 +24,7 @@ from autograder.verdicts import CheckFailed, Hint, ProgramFailed
 
 CONSUME_TIMEOUT = 3.0  # seconds a server gets to read what a client sent
 JOIN_SETTLE = 0.12  # seconds a joined user waits at most for the server's timers (polling)
+HANDLE_SETTLE = 0.3  # seconds a joined user waits at most for the server to be done with her
 POLL = 0.003
 
 
@@ -90,13 +91,31 @@ class Server:
     def connect(self, name: str, read: bool = True, rcvbuf: int | None = None) -> TcpPeer:
         """Connect, send the nickname line, and wait until the server has read it (and
         has got round to it: see `wait_timers`)."""
+        busy_before = self.box.runnable_threads()
         peer = self.open(name, rcvbuf=rcvbuf)
         if read:
             peer.start_reading()
         peer.send(f"{name}\n")
         self.wait_consumed(peer)
+        self.wait_handled(busy_before)
         self.wait_timers()
         return peer
+
+    def wait_handled(self, busy_before: set[str], limit: float = HANDLE_SETTLE) -> None:
+        """Wait (at most `limit`) until no thread of the server is runnable but those
+        that were before the newcomers came (`busy_before`: a loop that spins): the
+        threads that read the nicknames are done with them (put the users in the list,
+        sent the notices) and wait again.
+
+        A person types her first line seconds after her name; the grader would send it
+        microseconds after. A server that does some work with a name before it adds the
+        user (a slow hash, a file), or a thread that read it and waits for a core on a
+        loaded machine, would then broadcast a line to a list without the newcomer: a
+        miss no user of the server would ever meet. A server that waits for I/O, as
+        nearly all do, costs one look."""
+        deadline = time.monotonic() + limit
+        while self.box.runnable_threads() - busy_before and time.monotonic() < deadline:
+            time.sleep(POLL)
 
     def wait_timers(self, limit: float = JOIN_SETTLE) -> None:
         """Wait (at most `limit`) until no thread of the server is in time.sleep().

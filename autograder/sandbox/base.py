@@ -162,6 +162,11 @@ class Sandbox:
         """
         return [state for _, state in self._thread_stats()]
 
+    def runnable_threads(self) -> set[str]:
+        """The threads of the program that are runnable now (running, or waiting for a
+        core), by their /proc path."""
+        return {path for path, state in self._thread_stats() if state == "R"}
+
     def cpu_seconds(self) -> float:
         total = 0.0
         for pid in self.process_ids():
