@@ -110,7 +110,12 @@ class Sandbox:
         return self.stderr.text()
 
     def stdout_text(self) -> str:
-        return self.stdout.text() if self.stdout else ""
+        """What the program printed; once it has exited, all of it (as `stderr_text`)."""
+        if not self.stdout:
+            return ""
+        if self.exited.is_set():
+            self.stdout.settle()
+        return self.stdout.text()
 
     def socket(self, family: int = socket.AF_INET, kind: int = socket.SOCK_STREAM) -> socket.socket:
         raise NotImplementedError
