@@ -89,8 +89,8 @@ class Server:
         )
 
     def connect(self, name: str, read: bool = True, rcvbuf: int | None = None) -> TcpPeer:
-        """Connect, send the nickname line, and wait until the server has read it (and
-        has got round to it: see `wait_timers`)."""
+        """Connect, send the nickname line, and wait until the server has read it and is
+        done with it (see `wait_handled` and `wait_timers`)."""
         busy_before = self.box.runnable_threads()
         peer = self.open(name, rcvbuf=rcvbuf)
         if read:
