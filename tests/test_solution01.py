@@ -137,8 +137,9 @@ def test_stops_with_exit_code_0_on_sigterm_while_a_client_is_connected(server, c
     client = clients(server.port)  # a connected client must not keep the server alive
     client.send("x\n")
     assert client.read_line() == "x"
+    server.wait_at_rest()  # see Program.wait_at_rest
     server.proc.send_signal(signal.SIGTERM)
-    assert server.proc.wait(timeout=5) == 0
+    assert server.proc.wait(timeout=5) == 0, server.proc.stderr.read().decode()  # type: ignore[union-attr]
 
 
 # --- the client (step 5) ---------------------------------------------------------------

@@ -368,6 +368,7 @@ def test_signal_stops_server_cleanly_and_port_is_reusable(
     chat = Chat(first, clients)
     alice = chat.join("alice")
     bob = chat.join("bob")
+    first.wait_at_rest()  # see Program.wait_at_rest
     first.proc.send_signal(sig)
     assert first.proc.wait(timeout=5) == 0, first.proc.stderr.read().decode()  # type: ignore[union-attr]
     assert b"Traceback" not in first.proc.stderr.read()  # type: ignore[union-attr]

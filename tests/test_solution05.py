@@ -387,6 +387,7 @@ def test_signal_stops_server_cleanly_and_port_is_reusable(
     first.wait_listening()
     alice = join(clients, first.port, "alice")
     bob = join(clients, first.port, "bob")
+    first.wait_at_rest()  # see Program.wait_at_rest
     first.proc.send_signal(sig)
     for user in (alice, bob):
         user.expect(lambda line: "Сервер остановлен" in line)
