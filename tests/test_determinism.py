@@ -24,12 +24,30 @@ RUNS = 10
 def test_a_racy_submission_gets_the_same_points_every_run(name: str) -> None:
     folder: Path = ROOT / "tests" / "submissions" / name
     seen = []
+    reports = []
     for _ in range(RUNS):
         _, report, _ = grade(folder)
         seen.append({c["id"]: c["points"] for c in report["checks"]})
+        reports.append(report)
     varied = {
         check: sorted({run[check] for run in seen})
         for check in seen[0]
         if len({run[check] for run in seen}) > 1
     }
-    assert not varied, f"{name}: points varied over {RUNS} gradings: {varied}"
+    assert not varied, f"{name}: points varied over {RUNS} gradings: {varied}\n" + "\n".join(
+        explain(reports, check) for check in varied
+    )
+
+
+def explain(reports: list[dict], check: str) -> str:
+    """The evidence of each distinct outcome of `check`: what to read when points vary."""
+    shown: dict[float, str] = {}
+    for report in reports:
+        result = next(c for c in report["checks"] if c["id"] == check)
+        if result["points"] not in shown:
+            shown[result["points"]] = (
+                f"--- {check} = {result['points']}: {result['message']} | hint "
+                f"{result['hint_anchor']} | steps {result['steps']} | transcript "
+                f"{result['transcript'][-12:]}"
+            )
+    return "\n".join(shown.values())

@@ -190,7 +190,7 @@ def test_a_race_lost_only_sometimes_does_not_decide(monkeypatch: pytest.MonkeyPa
 def test_a_race_lost_every_time_fails_and_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
     ctx = _Ctx()
-    runs, attempt = _attempts(ctx, [False] * 5)
+    runs, attempt = _attempts(ctx, [False] * chat.RACE_RUNS)
     monkeypatch.setattr(chat, "client_races", lambda _ctx: True)
     with pytest.raises(CheckFailed) as failed:
         chat.graded_by_majority(ctx, attempt)  # type: ignore[arg-type]
