@@ -398,7 +398,10 @@ def test_gradescope_run_autograder_grades_without_namespaces(gradescope_root: Pa
     proc, results = run_autograder(gradescope_root, AUTOGRADER_ISOLATION="ports")
     assert proc.returncode == 0, proc.stderr
     jsonschema.validate(results, GRADESCOPE_SCHEMA)
-    assert results["score"] == 100, [t for t in results["tests"] if t["status"] != "passed"]
+    failed = [
+        f"{t['name']}: {t.get('output', '')}" for t in results["tests"] if t["status"] != "passed"
+    ]
+    assert results["score"] == 100, "\n".join(failed) + "\n--- the report:\n" + proc.stdout
     assert results["extra_data"]["isolation"] == "ports"
     assert len(results["tests"]) == 15
     assert "100/100" in proc.stdout  # the text report, for the instructor
