@@ -91,7 +91,8 @@ FRAGMENT_GAP = 0.05
 
 # The syscalls a server's main thread waits for clients in, by machine (the numbers in
 # /proc/PID/task/TID/syscall): accept, accept4, and an event loop's epoll_wait,
-# epoll_pwait, epoll_pwait2, poll, ppoll, select, pselect6.
+# epoll_pwait, epoll_pwait2, poll, ppoll, select, pselect6. (autograder/evidence.py has a
+# table of its own; these tests stay independent of the grader, see the top.)
 WAITING_SYSCALLS = {
     "x86_64": {43, 288, 232, 281, 441, 7, 271, 23, 270},
     "aarch64": {202, 242, 22, 441, 73, 72},
