@@ -63,6 +63,7 @@ class SandboxFactory:
         self._lock = threading.Lock()
         self._closed = False
         self._files_wall: bool | None = None  # known once a sandbox came up
+        self._learned: dict[str, object] = {}  # what the first jail found, for the next ones
         if self.isolation == "ports":
             become_subreaper()
 
@@ -86,11 +87,15 @@ class SandboxFactory:
             raise SandboxError("the grading was stopped")
         box: Sandbox
         if self.isolation == "netns":
+            with self._lock:
+                learned = dict(self._learned)
             box = NamespaceSandbox(
-                self.workdir, self.uid, self.limits, self.addresses, self._runtime
+                self.workdir, self.uid, self.limits, self.addresses, self._runtime, learned
             )
             with self._lock:
                 self._files_wall = box.private_root and self._files_wall is not False
+                if not self._learned:
+                    self._learned = box.learned
         else:
             box = PortSandbox(self.workdir, self.uid, self.limits)
         with self._lock:

@@ -88,7 +88,10 @@ class NamespaceSandbox(Sandbox):
         limits: Limits,
         addresses: list[str] | None = None,
         runtime: tuple[str, ...] | None = None,
+        learned: dict[str, object] | None = None,
     ) -> None:
+        """`learned`: what an earlier jail of the same grading found (`host_addresses`,
+        `root_known_good`, see `learned` below), so that this one need not find it again."""
         super().__init__(workdir, uid, limits)
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._replies: queue.Queue[tuple[dict, list[int]]] = queue.Queue()
@@ -96,13 +99,18 @@ class NamespaceSandbox(Sandbox):
         self._ready = threading.Event()
         self.private_root = False  # set from the jail's "ready": did the files wall stand?
         self.why_no_private_root = ""
+        self.host_addresses: list[str] | None = None  # from "ready"
+        learned = learned or {}
         config: dict[str, object] = {"addresses": addresses or []}
+        if learned.get("host_addresses") is not None:
+            config["host_addresses"] = learned["host_addresses"]
         if runtime is not None:
             config["root"] = {
                 "mountpoint": str(workdir / "root"),
                 "submission": str(workdir / "submission"),
                 "read_only": list(runtime),
                 "tmp_bytes": PRIVATE_TMP_BYTES,
+                "known_good": bool(learned.get("root_known_good")),
             }
         try:
             self._proc = subprocess.Popen(
@@ -152,6 +160,7 @@ class NamespaceSandbox(Sandbox):
             if event == "ready":
                 self.private_root = bool(message.get("private_root"))
                 self.why_no_private_root = str(message.get("why_not") or "")
+                self.host_addresses = list(message.get("host_addresses") or [])
                 self._ready.set()
             elif event == "exit":
                 self.exit_status = message["status"]
@@ -173,6 +182,12 @@ class NamespaceSandbox(Sandbox):
                 os.close(fd)
             raise SandboxError(f"sandbox refused {message['op']!r}: {reply.get('error')}")
         return reply, fds
+
+    @property
+    def learned(self) -> dict[str, object]:
+        """What the next jail of this grading may take from this one instead of finding it
+        again: the host's own addresses and, once a private root was built, that it can be."""
+        return {"host_addresses": self.host_addresses, "root_known_good": self.private_root}
 
     @property
     def home(self) -> str:
