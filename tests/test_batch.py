@@ -92,11 +92,23 @@ def batch_processes(tmp: Path) -> list[psutil.Process]:
     return found
 
 
+def describe(process: psutil.Process) -> str:
+    """What a process left behind is: enough to tell a student program from a jail."""
+    try:
+        with process.oneshot():
+            return (
+                f"{process.pid} {process.status()} uid {process.uids().real} "
+                f"cwd {process.cwd()} {process.cmdline()[:6]}"
+            )
+    except psutil.Error as exc:
+        return f"{process.pid} ({exc.__class__.__name__})"
+
+
 def assert_nothing_left(tmp: Path, within: float = 5.0) -> None:
     deadline = time.monotonic() + within
     while batch_processes(tmp):
         if time.monotonic() > deadline:
-            pytest.fail(f"left running: {[p.pid for p in batch_processes(tmp)]}")
+            pytest.fail(f"left running: {[describe(p) for p in batch_processes(tmp)]}")
         time.sleep(0.1)
 
 
