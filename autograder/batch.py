@@ -38,6 +38,7 @@ import argparse
 import contextlib
 import csv
 import datetime
+import fcntl
 import io
 import json
 import os
@@ -55,7 +56,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import psutil
 from rich.console import Console
@@ -69,6 +70,7 @@ from autograder.i18n import LANGUAGES, default_language
 from autograder.jobs import BatchError, Job, find_jobs
 from autograder.lessons import rubric_for_lesson
 from autograder.rubric import RubricError
+from autograder.sandbox.locks import open_lock_file
 
 EXIT_DONE, EXIT_INTERRUPTED = 0, 2
 UID_BASE = 2_000_000_000  # systemd's "unused" range: no account, no container maps it
@@ -212,8 +214,15 @@ def uid_in_use(uid: int) -> bool:
     return False
 
 
-def slot_uids(slots: int, base: int) -> list[int | None]:
-    """A distinct unused uid per concurrent slot (root only; None: the grader's default)."""
+def slot_uids(slots: int, base: int, held: list[IO[bytes]]) -> list[int | None]:
+    """A distinct unused uid per concurrent slot (root only; None: the grader's default).
+
+    Unused: no account, no process, and no other batch holding it. Two batches started
+    at the same moment see the same uids free, so each takes an flock on a lock file per
+    uid (the lock folder of the single gradings' UidLease) and keeps the files open in
+    `held` while it runs: the later one moves on to other uids. A batch kills every
+    process of a slot's uid after each grading; with a uid shared, one batch killed the
+    other's student programs in the middle of their checks ("exited (status -9)")."""
     if os.geteuid() != 0:
         return [None] * slots
     uids: list[int | None] = []
@@ -221,10 +230,25 @@ def slot_uids(slots: int, base: int) -> list[int | None]:
     while len(uids) < slots:
         if candidate - base > 10 * slots + 100:
             raise BatchError(f"no {slots} unused uids from {base} on (--uid-base)")
-        if not uid_in_use(candidate):
+        if not uid_in_use(candidate) and _hold_uid(candidate, held):
             uids.append(candidate)
         candidate += 1
     return uids
+
+
+def _hold_uid(uid: int, held: list[IO[bytes]]) -> bool:
+    """Take this uid for the batch's lifetime; False if another batch holds it."""
+    try:
+        handle = open_lock_file(f"uid-{uid}.lock")
+    except OSError:
+        return True  # no lock folder here: the process check above is all there is
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    held.append(handle)
+    return True
 
 
 def leftovers(uid: int | None, tmpdir: Path) -> list[psutil.Process]:
@@ -567,7 +591,8 @@ def main(argv: list[str] | None = None) -> int:
             raise BatchError("-j, --check-jobs and --timeout must be positive")
         jobs = find_jobs(args.dirs, args.lesson)
         checks = check_columns(jobs)
-        uids = slot_uids(args.jobs, args.uid_base)
+        held_uids: list[IO[bytes]] = []  # open while the batch runs: see slot_uids
+        uids = slot_uids(args.jobs, args.uid_base, held_uids)
         alike = similarity.Request(args.dirs, args.lesson, args.starter, args.archive)
         if args.similarity:  # what cannot be compared is said now, not after the grading
             similarity.check_request(alike, [(j.key, j.path, j.lesson) for j in jobs])

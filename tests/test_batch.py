@@ -25,11 +25,13 @@ import psutil
 import pytest
 
 from autograder.batch import (
+    UID_BASE,
     Job,
     Record,
     find_jobs,
     gradebook_rows,
     leftovers,
+    slot_uids,
     summary_lines,
 )
 from autograder.sandbox import NOBODY, Limits, SandboxFactory
@@ -354,3 +356,18 @@ def test_batch_gives_each_concurrent_slot_its_own_uid(workdir: Path) -> None:
     assert len(set(uids)) == 3 and all(uid >= 2_000_000_000 for uid in uids)
     assert "each with its own student uid" in proc.stdout
     assert_nothing_left(workdir)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a batch picks student uids as root only")
+def test_two_batches_started_at_once_never_share_a_student_uid() -> None:
+    """A batch kills every process of a slot's uid after each grading: two batches that
+    started together and took the same free uids killed each other's student programs
+    (one CI run: every check of a grading 'exited (status -9)')."""
+    base = UID_BASE + 50_000 + (os.getpid() % 1000) * 10  # clear of the other tests' batches
+    first_held: list = []
+    first = slot_uids(3, base, first_held)
+    second = slot_uids(3, base, [])  # no process runs as any of them yet: only the lock tells
+    assert len(set(first)) == 3 and not set(first) & set(second), (first, second)
+    for handle in first_held:
+        handle.close()  # the first batch ended
+    assert slot_uids(3, base, []) == first
