@@ -107,6 +107,25 @@ def lines(ctx: CheckContext) -> list[str]:
     return [text.en for _, _, text in ctx.transcript.snapshot()]
 
 
+def squat(port: int, within: float = 60.0) -> socket.socket:
+    """Listen on `port` as a program that is not a grader's (it takes no turn), once the
+    port is free: a grading in another test worker may be serving it to a client in
+    ports mode (the grader serves the ports a client's source names, 9091 among them)."""
+    deadline = time.monotonic() + within
+    while True:
+        squatter = socket.socket()
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            squatter.bind(("127.0.0.1", port))
+        except OSError:
+            squatter.close()
+            assert time.monotonic() < deadline, f"port {port} never came free"
+            time.sleep(0.05)
+            continue
+        squatter.listen()
+        return squatter
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -150,10 +169,7 @@ def test_a_server_copy_gives_a_fixed_port_back_when_it_is_another_gradings_turn(
 def test_a_listener_whose_turn_it_is_waits_for_a_copy_without_a_turn(
     classic: CheckContext,
 ) -> None:
-    squatter = socket.socket()  # a copy of a server that did not yet know its port is fixed
-    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    squatter.bind(("127.0.0.1", PORT))
-    squatter.listen()
+    squatter = squat(PORT)  # a copy of a server that did not yet know its port is fixed
     threading.Timer(0.5, squatter.close).start()
     program = classic.client()
     ipv4 = {s.getsockname()[1] for s in program.listeners if s.family == socket.AF_INET}
@@ -168,10 +184,7 @@ def test_a_port_held_for_good_is_named_in_the_transcript(
     grader's), the check goes on after a bounded wait and the transcript says why the
     client may have reached something else."""
     monkeypatch.setattr(launch, "PORT_BIND_WAIT", 0.5)
-    with socket.socket() as squatter:
-        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        squatter.bind(("127.0.0.1", PORT))
-        squatter.listen()
+    with squat(PORT):
         began = time.monotonic()
         program = classic.client()
         assert time.monotonic() - began < 5
