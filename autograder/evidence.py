@@ -141,6 +141,13 @@ def polling(pids: list[int]) -> bool:
     """Is a thread of the program in time.sleep()? (A loop that polls: it has not seen
     what happened since it fell asleep. One asleep in select() or a wait with a timeout
     wakes up on what it waits for.)"""
+    return bool(timed_sleepers(pids))
+
+
+def timed_sleepers(pids: list[int]) -> set[str]:
+    """The threads of the program (their /proc paths) in time.sleep() now, see `polling`.
+    A thread whose sleep is over but that has no core yet reads as running, not here."""
+    found = set()
     for task in _tasks(pids):
         call = _syscall(task)
         if call is None:
@@ -150,8 +157,8 @@ def polling(pids: list[int]) -> bool:
         if name in ("nanosleep", "clock_nanosleep") or (
             name in ("select", "pselect6") and first == 0
         ):
-            return True
-    return False
+            found.add(task)
+    return found
 
 
 def program_state(pids: list[int], exited: bool, connections: int = 0) -> ProgramState:

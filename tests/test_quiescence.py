@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -136,3 +137,33 @@ def quiet_within_detector(quiet: Quiescence, seconds: float) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def test_a_joined_user_waits_for_a_woken_sleeper_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loop asleep in time.sleep() when a user joins: once its sleep is over it may wait
+    for a core (runnable, "R") before it takes its list of users; the next user must not
+    join before it has run, or on a loaded machine it sees both newcomers at once."""
+    from autograder.programs import server
+
+    looks = iter([{"loop"}, set(), set(), set()])  # asleep, then its sleep is over
+    waiting_for_a_core = iter([{"loop"}, {"loop"}, set()])  # runnable twice, then it ran
+    asked = []
+    monkeypatch.setattr(server, "timed_sleepers", lambda pids: next(looks))
+    box = SimpleNamespace(
+        process_ids=lambda: [1],
+        runnable_threads=lambda: asked.append(1) or next(waiting_for_a_core),
+    )
+    server.Server.wait_timers(SimpleNamespace(box=box))  # type: ignore[arg-type]
+    assert len(asked) == 3  # not done at the first look after the sleep
+
+
+@pytest.mark.timeout(10)
+def test_a_woken_sleeper_that_keeps_running_is_waited_for_a_bounded_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autograder.programs import server
+
+    looks = iter([{"loop"}])
+    monkeypatch.setattr(server, "timed_sleepers", lambda pids: next(looks, set()))
+    box = SimpleNamespace(process_ids=lambda: [1], runnable_threads=lambda: {"loop"})
+    server.Server.wait_timers(SimpleNamespace(box=box))  # type: ignore[arg-type]
