@@ -68,17 +68,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return SerialGroups(config, log)
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto` (pyproject.toml): three workers for every two cores. The tests mostly wait
-    for gradings (quiet windows, timeouts, a program starting): with a worker per core
-    the test time was about twice the CPU time used (1007 s of tests, 549 s of CPU, 2
-    cores), so a third worker finds a core free most of the time. More than that and the
-    gradings themselves slow down: on 2 cores, 4 workers made a memory hog's grading take
-    15 s instead of 3 s."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) * 3 // 2)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """The grader's bytecode, compiled once (by the controller, before the workers start).
 
