@@ -131,8 +131,9 @@ class Server:
         A sleeper that woke up is waited for until it has run (at most HANDLE_SETTLE
         more): on a loaded machine a thread whose sleep is over may wait for a core longer
         than the sleep itself, and a loop that then takes its list of users after the next
-        ones joined saw three newcomers instead of one (04-round-robin-recv once scored
-        2 points instead of 0 for leave_abrupt in a CI run)."""
+        ones joined sees several newcomers instead of one. Not covered yet: a main thread
+        still starting up after listen() when the first user joins; it was never asleep,
+        and wait_handled counts it among the threads that were running before."""
         deadline = time.monotonic() + limit
         pids = self.box.process_ids()
         woke: set[str] = set()  # the threads seen in time.sleep() during this wait
