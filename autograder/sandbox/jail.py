@@ -18,13 +18,16 @@ here, used there) reach 127.0.0.1:9090 of this namespace and nothing else: hard-
 ports never collide between gradings that run at once. As PID 1, this process takes every
 process of the namespace with it when it exits, double-forked daemons included; it exits
 when the student program ends or when the grader closes the control socket (also when the
-grader is killed). It must stay standard-library only: it runs with `python -I -S`. Every sandbox starts one, so
-its start-up is kept short: it imports the C modules `_socket` and `_signal` rather than
-`socket` and `signal`, whose Python wrappers (enum, selectors, and contextlib's collections
-and functools) took two thirds of its 33 ms import. And what is the same for every sandbox
-of a grading is worked out once: the first jail says in its "ready" event what the host's
-name resolves to and whether the private root could be built; the grader hands both to
-the next jails, which then skip the lookup (10 ms of NSS loading) and the trial build.
+grader is killed). It must stay standard-library only: it runs with `python -I -S`.
+
+Every sandbox starts one, so its start-up is kept short: it imports the C modules `_socket`
+and `_signal` rather than `socket` and `signal`, whose Python wrappers (enum, selectors, and
+contextlib's collections and functools) took two thirds of its 33 ms import. What is the
+same for every sandbox of a grading is worked out once: the first jail says in its "ready"
+event what the host's name resolves to and whether the private root could be built; the
+grader hands both to the next jails, which skip the lookup (10 ms of NSS loading) and the
+trial build. The root is still built for every program: if it fails then, the program does
+not start (exit 127), it never runs without the wall.
 
 The student program sees only its own files. Between fork and exec it gets a mount
 namespace of its own whose root is a fresh, read-only tmpfs holding: the Python runtime
@@ -433,8 +436,15 @@ def main() -> int:
         root_error = try_private_root(root) if root else "not asked for"
     if root_error is not None:
         root = None  # the programs then run without this wall, and the report says so
-    ready = {"private_root": root is not None, "why_not": root_error, "host_addresses": own}
-    send(control, {"event": "ready", **ready})
+    send(
+        control,
+        {
+            "event": "ready",
+            "private_root": root is not None,
+            "why_not": root_error,
+            "host_addresses": own,
+        },
+    )
 
     child_pid = None
     child_fd = None
